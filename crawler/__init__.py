@@ -1,0 +1,1 @@
+"""Rasad crawler: discovery, extraction, relevance, comparison and storage of Arabic coverage."""

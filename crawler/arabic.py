@@ -1,0 +1,153 @@
+"""Arabic text utilities shared by extraction, relevance and comparison.
+
+Normalisation follows common Arabic IR practice: strip diacritics and tatweel, fold alef/hamza forms,
+alef maqsura to yaa, taa marbuta to haa, Arabic-Indic and Persian digits to ASCII, Arabic punctuation
+to ASCII. Stemming uses the Snowball Arabic stemmer (snowballstemmer, maintained).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+
+# Harakat, tanwin, shadda, sukun, superscript alef, Quranic marks.
+_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed]")
+_TATWEEL = "\u0640"
+_ZERO_WIDTH = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+_CHAR_MAP = str.maketrans(
+    {
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ى": "ي",
+        "ة": "ه",
+        "ؤ": "و",
+        "ئ": "ي",
+        "ک": "ك",
+        "ی": "ي",
+        "،": ",",
+        "؛": ";",
+        "؟": "?",
+        "«": '"',
+        "»": '"',
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‘": "'",
+        "’": "'",
+        "٪": "%",
+        "٫": ".",  # Arabic decimal separator
+        "٬": ",",  # Arabic thousands separator
+        "\u00a0": " ",
+    }
+)
+# Folding that is safe before stemming (the stemmer relies on taa marbuta, so it is kept).
+_PRESTEM_MAP = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ی": "ي", "ک": "ك"})
+_DIGIT_MAP = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+_WS = re.compile(r"\s+")
+_TOKEN = re.compile(r"[\w]+", re.UNICODE)
+_SENTENCE_END = re.compile(r"(?<=[.!?؟。])\s+|\n+")
+
+# Frequent function words (normalised form); kept short on purpose: over-filtering hurts similarity.
+STOPWORDS = frozenset(
+    """
+    في من الي علي عن مع ان او ثم قد لقد كما كان كانت يكون تكون هذا هذه ذلك تلك الذي التي الذين
+    هو هي هم هن نحن انا انت انه انها لكن بل حيث اذا اذ لم لن ما لا ليس وقد وكان وهو وهي ومن وفي
+    الا اي كل بعض غير بين عند منذ حتي لدي به بها له لها لهم فيه فيها عليه عليها منه منها الى على
+    و ف ب ل ك يا ايضا وذلك التي كذلك خلال وفق نحو بعد قبل امام دون ضد عبر اما
+    """.split()
+)
+
+
+def normalize_digits(text: str) -> str:
+    """Arabic-Indic and Persian digits to ASCII, Arabic decimal/thousands separators to '.'/','."""
+    return text.translate(_DIGIT_MAP).replace("٫", ".").replace("٬", ",")
+
+
+def strip_diacritics(text: str) -> str:
+    """Remove harakat, tanwin, shadda, sukun and tatweel."""
+    return _DIACRITICS.sub("", text).replace(_TATWEEL, "")
+
+
+def normalize(text: str) -> str:
+    """Normalise Arabic text for matching and comparison (not for display).
+
+    Args:
+        text: any text, possibly mixed Arabic and Latin.
+    Returns:
+        NFKC-folded text without diacritics/tatweel/zero-width marks, with folded letter forms,
+        ASCII digits and punctuation, lower-cased Latin and single spaces.
+    """
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text)
+    text = _ZERO_WIDTH.sub("", text)
+    text = strip_diacritics(text)
+    text = text.translate(_DIGIT_MAP).translate(_CHAR_MAP)
+    return _WS.sub(" ", text).strip().lower()
+
+
+def clean_display(text: str) -> str:
+    """Light clean-up for text that is shown to people: zero-width marks, tatweel and spacing only."""
+    if not text:
+        return ""
+    text = _ZERO_WIDTH.sub("", unicodedata.normalize("NFC", text)).replace(_TATWEEL, "")
+    return "\n".join(_WS.sub(" ", line).strip() for line in text.splitlines() if line.strip())
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split display text into sentences on ., !, ?, ؟ and line breaks (keeps the original text)."""
+    parts = _SENTENCE_END.split(text or "")
+    return [p.strip() for p in parts if p and len(p.strip()) > 1]
+
+
+def tokens(text: str, *, drop_stopwords: bool = False) -> list[str]:
+    """Normalised word tokens (letters and digits)."""
+    toks = _TOKEN.findall(normalize(text))
+    toks = [t for t in toks if t != "_"]
+    if drop_stopwords:
+        toks = [t for t in toks if t not in STOPWORDS]
+    return toks
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("arabic")
+
+
+@lru_cache(maxsize=200_000)
+def stem(token: str) -> str:
+    """Light stem of one normalised token (Snowball Arabic; Latin and digits unchanged)."""
+    if not token or token.isdigit() or token.isascii():
+        return token.lower()
+    return normalize(_stemmer().stemWord(token))
+
+
+def stems(text: str, *, drop_stopwords: bool = True) -> list[str]:
+    """Stemmed, normalised tokens of a text, by default without stopwords.
+
+    The stemmer sees the token before letter folding (it needs taa marbuta and hamza forms);
+    the stem is then normalised so that spelling variants meet.
+    """
+    raw = _TOKEN.findall(strip_diacritics(_ZERO_WIDTH.sub("", text or "")).translate(_DIGIT_MAP).translate(_PRESTEM_MAP))
+    out = []
+    for tok in raw:
+        if drop_stopwords and normalize(tok) in STOPWORDS:
+            continue
+        out.append(stem(tok))
+    return out
+
+
+def arabic_ratio(text: str) -> float:
+    """Share of letters in the text that are Arabic script (0 when there are no letters)."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return 0.0
+    arabic = sum(1 for c in letters if "\u0600" <= c <= "\u06ff" or "\u0750" <= c <= "\u077f")
+    return arabic / len(letters)

@@ -1,0 +1,275 @@
+"""One configuration object, read once from a TOML file and the environment, validated at start.
+
+Secrets (Elasticsearch and SMTP credentials) come only from the environment, never from the file.
+A bad value raises ConfigError naming the file, the key and what was expected.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_NAMES = ("rasad.toml",)
+SECRET_KEYS = {"password", "api_key", "token"}
+
+
+class ConfigError(Exception):
+    """Configuration is missing or invalid; the message names the file and key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ElasticsearchConfig(_Section):
+    url: str = ""  # empty: use the local node managed by `rasad es up`
+    username: str = ""
+    password: SecretStr = SecretStr("")  # from ES_PASSWORD only
+    index_prefix: str = Field(default="rasad", pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    local_port: int = Field(default=9200, ge=1024, le=65535)
+    local_heap: str = Field(default="1g", pattern=r"^[0-9]+[mg]$")
+    local_data_dir: str = "var/es"
+    request_timeout: float = Field(default=30.0, gt=0)
+    max_retries: int = Field(default=5, ge=0)
+    bulk_chunk_size: int = Field(default=500, ge=1)
+    verify_certs: bool = True
+
+    @property
+    def is_local(self) -> bool:
+        return not self.url
+
+    @property
+    def effective_url(self) -> str:
+        return self.url or f"http://127.0.0.1:{self.local_port}"
+
+
+class SpoolConfig(_Section):
+    dir: str = "var/spool"
+
+
+class TopicConfig(_Section):
+    name: str = ""
+    reference: str = Field(description="path of the reference article (.txt or .html)")
+    keywords: list[str] = Field(default_factory=list)
+    queries: list[str] = Field(default_factory=list)
+    min_relevance: float = Field(default=0.3, ge=0, le=1)
+
+
+class CompareConfig(_Section):
+    copy_threshold: float = Field(default=0.5, ge=0, le=1)
+    rewrite_threshold: float = Field(default=0.15, ge=0, le=1)
+    related_threshold: float = Field(default=0.08, ge=0, le=1)
+    novel_sentences: int = Field(default=5, ge=0)
+
+
+class CrawlConfig(_Section):
+    user_agent: str = "RasadBot/0.1 (+https://example.org/rasad; news monitoring)"
+    contact: str = ""
+    since_days: int = Field(default=30, ge=1)
+    sources: list[str] = Field(default_factory=list)  # empty: all registered outlets
+    base_url_override: str = ""  # point every outlet at one base (tests, demo)
+    aggregators: bool = True
+    allow_private_addresses: bool = False
+    download_delay: float = Field(default=1.0, ge=0)
+    concurrent_requests_per_domain: int = Field(default=2, ge=1)
+    max_response_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    download_timeout: float = Field(default=30.0, gt=0)
+    close_after_items: int = Field(default=0, ge=0)
+
+
+class ScheduleConfig(_Section):
+    crawl_cron: str = "0 */3 * * *"
+    digest_cron: str = "0 7 * * *"
+    timezone: str = "UTC"
+    jobstore_url: str = "sqlite:///var/jobs.sqlite"
+    misfire_grace_time: int = Field(default=3600, ge=1)
+    lock_file: str = "var/rasad.lock"
+
+
+class DigestConfig(_Section):
+    out_dir: str = "reports/out"
+    send_empty: bool = True
+    kibana_url: str = "http://127.0.0.1:5601"
+    recipients: list[str] = Field(default_factory=list)
+    sender: str = "rasad@localhost"
+    max_articles: int = Field(default=200, ge=1)
+
+
+class SmtpConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=25, ge=1, le=65535)
+    security: Literal["none", "starttls", "ssl"] = "none"
+    username: str = ""
+    password: SecretStr = SecretStr("")  # from SMTP_PASSWORD only
+    timeout: float = Field(default=30.0, gt=0)
+    retries: int = Field(default=3, ge=0)
+    retry_backoff: float = Field(default=2.0, ge=0)
+
+
+class KibanaConfig(_Section):
+    url: str = "http://127.0.0.1:5601"
+    username: str = ""
+    password: SecretStr = SecretStr("")  # from KIBANA_PASSWORD only
+
+
+class Config(_Section):
+    elasticsearch: ElasticsearchConfig = Field(default_factory=ElasticsearchConfig)
+    spool: SpoolConfig = Field(default_factory=SpoolConfig)
+    crawl: CrawlConfig = Field(default_factory=CrawlConfig)
+    topics: dict[str, TopicConfig] = Field(default_factory=dict)
+    default_topic: str = "wic-2020"
+    compare: CompareConfig = Field(default_factory=CompareConfig)
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    digest: DigestConfig = Field(default_factory=DigestConfig)
+    smtp: SmtpConfig = Field(default_factory=SmtpConfig)
+    kibana: KibanaConfig = Field(default_factory=KibanaConfig)
+    # Where relative paths in this file are resolved from.
+    base_dir: str = str(PROJECT_ROOT)
+    source_file: str = "<defaults>"
+
+    @field_validator("topics")
+    @classmethod
+    def _topics_have_names(cls, topics: dict[str, TopicConfig]) -> dict[str, TopicConfig]:
+        for key, topic in topics.items():
+            if not topic.name:
+                topic.name = key
+        return topics
+
+    def path(self, value: str) -> Path:
+        """Resolve a configured path relative to the configuration's base directory."""
+        p = Path(value)
+        return p if p.is_absolute() else Path(self.base_dir) / p
+
+    def topic(self, name: str | None = None) -> TopicConfig:
+        key = name or self.default_topic
+        if key not in self.topics:
+            raise ConfigError(
+                f"{self.source_file}: unknown topic {key!r}; configured topics: {sorted(self.topics) or 'none'}"
+            )
+        return self.topics[key]
+
+
+DEFAULT_TOPIC = {
+    "wic-2020": {
+        "name": "wic-2020",
+        "reference": str(PROJECT_ROOT / "reports" / "reference" / "wic-2020.txt"),
+        "keywords": [
+            "المؤتمر العالمي للإنترنت",
+            "مؤتمر الإنترنت العالمي",
+            "المؤتمر الدولي للإنترنت",
+            "مؤتمر الانترنت الدولي",
+            "قمة ووتشن",
+            "ووتشن",
+            "وتشن",
+            "ووتشان",
+            "وو تشان",
+            "نور الإنترنت",
+            "World Internet Conference",
+            "Wuzhen",
+        ],
+        "queries": ["المؤتمر العالمي للإنترنت", "ووتشن الإنترنت", "قمة ووتشن"],
+    }
+}
+
+# Environment variables that override (or alone provide) configuration values.
+ENV_OVERRIDES: dict[str, tuple[str, str]] = {
+    "ES_URL": ("elasticsearch", "url"),
+    "ES_USERNAME": ("elasticsearch", "username"),
+    "ES_PASSWORD": ("elasticsearch", "password"),
+    "RASAD_INDEX_PREFIX": ("elasticsearch", "index_prefix"),
+    "RASAD_ES_PORT": ("elasticsearch", "local_port"),
+    "SMTP_HOST": ("smtp", "host"),
+    "SMTP_PORT": ("smtp", "port"),
+    "SMTP_USERNAME": ("smtp", "username"),
+    "SMTP_PASSWORD": ("smtp", "password"),
+    "KIBANA_URL": ("kibana", "url"),
+    "KIBANA_USERNAME": ("kibana", "username"),
+    "KIBANA_PASSWORD": ("kibana", "password"),
+}
+
+
+def _reject_file_secrets(data: dict, source: str, prefix: str = "") -> None:
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            _reject_file_secrets(value, source, dotted + ".")
+        elif key in SECRET_KEYS and value:
+            env = next((e for e, (s, k) in ENV_OVERRIDES.items() if f"{s}.{k}" == dotted), "the environment")
+            raise ConfigError(f"{source}: key {dotted!r} holds a secret; set it in {env} instead of the file")
+
+
+def _format_validation_error(source: str, err: ValidationError) -> str:
+    lines = [f"{source}: invalid configuration"]
+    for e in err.errors():
+        key = ".".join(str(p) for p in e["loc"])
+        got = e.get("input")
+        got_text = "" if isinstance(got, dict) else f" (got {got!r})"
+        lines.append(f"  {key}: {e['msg']}{got_text}")
+    return "\n".join(lines)
+
+
+def find_config_file(explicit: str | os.PathLike | None = None) -> Path | None:
+    """The configuration file to read: explicit path, $RASAD_CONFIG, or ./rasad.toml if present."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("RASAD_CONFIG")
+    if env:
+        return Path(env)
+    for name in DEFAULT_CONFIG_NAMES:
+        for base in (Path.cwd(), PROJECT_ROOT):
+            if (base / name).exists():
+                return base / name
+    return None
+
+
+def load_config(path: str | os.PathLike | None = None, env: dict[str, str] | None = None) -> Config:
+    """Read and validate the configuration.
+
+    Args:
+        path: a TOML file; defaults to $RASAD_CONFIG, then ./rasad.toml, then built-in defaults.
+        env: environment mapping (defaults to os.environ).
+    Raises:
+        ConfigError: the file is missing, not TOML, or a value is invalid (the key is named).
+    """
+    env = dict(os.environ if env is None else env)
+    file = find_config_file(path)
+    data: dict = {}
+    source = "<defaults>"
+    base_dir = PROJECT_ROOT
+    if file is not None:
+        source = str(file)
+        if not file.exists():
+            raise ConfigError(f"{file}: configuration file not found")
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{file}: not UTF-8 text: {exc}") from exc
+        base_dir = file.resolve().parent
+        _reject_file_secrets(data, source)
+    for var, (section, key) in ENV_OVERRIDES.items():
+        if env.get(var):
+            data.setdefault(section, {})[key] = env[var]
+    if not data.get("topics"):
+        data["topics"] = DEFAULT_TOPIC
+    data["base_dir"] = str(base_dir)
+    data["source_file"] = source
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_validation_error(source, exc)) from None
+    for key, topic in config.topics.items():
+        ref = config.path(topic.reference)
+        if not ref.exists():
+            raise ConfigError(f"{source}: topics.{key}.reference: file not found: {ref}")
+    if config.default_topic not in config.topics:
+        raise ConfigError(
+            f"{source}: default_topic: {config.default_topic!r} is not one of the topics {sorted(config.topics)}"
+        )
+    return config

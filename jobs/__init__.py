@@ -1,0 +1,1 @@
+"""Rasad jobs: the `rasad` command, the scheduler and run records."""

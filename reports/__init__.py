@@ -1,0 +1,1 @@
+"""Rasad reports: digest model, rendering and mail delivery."""
