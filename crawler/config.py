@@ -31,7 +31,8 @@ class ElasticsearchConfig(_Section):
     username: str = ""
     password: SecretStr = SecretStr("")  # from ES_PASSWORD only
     index_prefix: str = Field(default="rasad", pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    local_port: int = Field(default=9200, ge=1024, le=65535)
+    # The cluster runner only accepts HTTP ports up to 9299.
+    local_port: int = Field(default=9200, ge=9200, le=9299)
     local_heap: str = Field(default="1g", pattern=r"^[0-9]+[mg]$")
     local_data_dir: str = "var/es"
     request_timeout: float = Field(default=30.0, gt=0)

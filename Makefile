@@ -1,0 +1,45 @@
+# Rasad: every target installs what it needs first (Python venv, Elasticsearch jars via Maven).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+JARS := infra/es-node/target/jars/elasticsearch-7.10.2.jar
+
+.PHONY: setup run demo test lint bench es-up es-down clean
+
+$(BIN)/rasad: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+$(JARS): infra/es-node/pom.xml
+	mvn -q -B -f infra/es-node/pom.xml dependency:copy-dependencies
+
+setup: $(BIN)/rasad $(JARS)
+
+# The main job on the embedded default: local Elasticsearch node, then one crawl + digest cycle.
+run: setup
+	$(BIN)/rasad run-once
+
+# The whole pipeline offline: local node, fixture site, digest, mail to a local SMTP sink.
+demo: setup
+	$(BIN)/rasad demo
+
+# Starts the local node itself when ES_URL is not set (see tests/conftest.py).
+test: setup
+	$(BIN)/pytest -q
+
+lint: setup
+	$(BIN)/ruff check crawler jobs reports tests
+
+bench: setup
+	$(BIN)/python -m bench.run
+
+es-up: setup
+	$(BIN)/rasad es up
+
+es-down:
+	$(BIN)/rasad es down
+
+clean:
+	rm -rf var reports/out .pytest_cache

@@ -1,0 +1,121 @@
+"""Index schema as code: settings and mappings of the articles, runs, digests and seen indices.
+
+The articles mapping mirrors crawler.items.Article. Bump SCHEMA_VERSION when a change cannot be
+applied in place (analyzer or field type); `rasad init` then creates the next versioned index,
+reindexes and flips the alias.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SCHEMA_VERSION = 1
+INDICES = ("articles", "runs", "digests", "seen")
+
+# Lucene's Arabic chain: normalisation (hamza/alef forms, yaa, taa marbuta, diacritics, tatweel),
+# Unicode digits to ASCII, stopwords, light stemming.
+ANALYSIS = {
+    "filter": {
+        "rasad_arabic_stop": {"type": "stop", "stopwords": "_arabic_"},
+        "rasad_arabic_stemmer": {"type": "stemmer", "language": "arabic"},
+    },
+    "analyzer": {
+        "rasad_arabic": {
+            "type": "custom",
+            "tokenizer": "standard",
+            "filter": ["lowercase", "decimal_digit", "arabic_normalization", "rasad_arabic_stop", "rasad_arabic_stemmer"],
+        }
+    },
+    "normalizer": {
+        "rasad_folded": {"type": "custom", "filter": ["lowercase", "decimal_digit", "arabic_normalization"]}
+    },
+}
+
+KEYWORD = {"type": "keyword", "ignore_above": 1024}
+DATE = {"type": "date", "format": "strict_date_optional_time||epoch_millis"}
+
+
+def arabic_text(with_keyword: bool = False) -> dict[str, Any]:
+    """Arabic-analysed text with a standard-analysed subfield (and a keyword one for aggregations)."""
+    fields: dict[str, Any] = {"std": {"type": "text", "analyzer": "standard"}}
+    if with_keyword:
+        fields["keyword"] = {"type": "keyword", "ignore_above": 512, "normalizer": "rasad_folded"}
+    return {"type": "text", "analyzer": "rasad_arabic", "fields": fields}
+
+
+ARTICLE_PROPERTIES: dict[str, Any] = {
+    "url": KEYWORD,
+    "canonical_url": KEYWORD,
+    "source": KEYWORD,
+    "source_name": KEYWORD,
+    "domain": KEYWORD,
+    "title": arabic_text(with_keyword=True),
+    "lead": arabic_text(),
+    "body": arabic_text(),
+    "authors": KEYWORD,
+    "published_at": DATE,
+    "modified_at": DATE,
+    "discovered_at": DATE,
+    "fetched_at": DATE,
+    "indexed_at": DATE,
+    "discovered_via": KEYWORD,
+    "language": KEYWORD,
+    "section": KEYWORD,
+    "images": {"type": "keyword", "index": False},
+    "topic": KEYWORD,
+    "relevance": {"type": "float"},
+    "relevance_reason": {"type": "text", "analyzer": "standard"},
+    "similarity": {"type": "float"},
+    "relation": KEYWORD,
+    "story_id": KEYWORD,
+    "facts_shared": KEYWORD,
+    "facts_conflicting": KEYWORD,
+    "facts_missing": KEYWORD,
+    "novel_sentences": {"type": "text", "analyzer": "rasad_arabic"},
+    "word_count": {"type": "integer"},
+    "content_hash": KEYWORD,
+    "run_id": KEYWORD,
+}
+
+RUN_PROPERTIES: dict[str, Any] = {
+    "run_id": KEYWORD,
+    "kind": KEYWORD,
+    "status": KEYWORD,
+    "started_at": DATE,
+    "finished_at": DATE,
+    "duration_s": {"type": "float"},
+    "counts": {"type": "object"},
+    "errors": {"type": "text", "analyzer": "standard"},
+    "error_count": {"type": "integer"},
+    "host": KEYWORD,
+    "trigger": KEYWORD,
+}
+
+DIGEST_PROPERTIES: dict[str, Any] = {
+    "digest_id": KEYWORD,
+    "topic": KEYWORD,
+    "period_start": DATE,
+    "period_end": DATE,
+    "created_at": DATE,
+    "sent_at": DATE,
+    "article_ids": KEYWORD,
+    "article_count": {"type": "integer"},
+    "recipients": KEYWORD,
+    "status": KEYWORD,  # pending | sent | failed | empty
+    "attempts": {"type": "integer"},
+    "last_error": {"type": "text", "analyzer": "standard"},
+    "files": {"type": "keyword", "index": False},
+    "run_id": KEYWORD,
+}
+
+SEEN_PROPERTIES: dict[str, Any] = {"url": KEYWORD, "status": KEYWORD, "reason": {"type": "text"}, "seen_at": DATE}
+
+PROPERTIES = {"articles": ARTICLE_PROPERTIES, "runs": RUN_PROPERTIES, "digests": DIGEST_PROPERTIES, "seen": SEEN_PROPERTIES}
+
+
+def index_body(kind: str) -> dict[str, Any]:
+    """Settings and mappings of one index kind (single node friendly: no replicas)."""
+    settings: dict[str, Any] = {"number_of_shards": 1, "number_of_replicas": 0}
+    if kind == "articles":
+        settings["analysis"] = ANALYSIS
+    return {"settings": settings, "mappings": {"dynamic": "true", "properties": PROPERTIES[kind]}}

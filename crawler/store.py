@@ -1,0 +1,369 @@
+"""The only module that talks to Elasticsearch: schema, idempotent upserts, disk spool, queries.
+
+Works against Elasticsearch 7.10 (local node) and 8.x (compose stack, through the 7.17 client's
+REST compatibility mode). Uses only APIs that exist in both: composable index templates, aliases,
+bulk, search with search_after, reindex.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from elasticsearch import Elasticsearch, helpers
+from elasticsearch.exceptions import ConnectionError as ESConnectionError
+from elasticsearch.exceptions import ConnectionTimeout, NotFoundError, TransportError
+
+from crawler.config import Config, ConfigError
+from crawler.items import Article, doc_id_for
+from crawler.schema import INDICES, SCHEMA_VERSION, index_body
+from crawler.spool import Spool
+
+log = logging.getLogger(__name__)
+
+# Statuses worth retrying: rejected (429) or temporarily unavailable (502/503/504).
+RETRY_STATUSES = (429, 502, 503, 504)
+UNREACHABLE = (ESConnectionError, ConnectionTimeout)
+
+
+class StoreError(Exception):
+    """Elasticsearch refused an operation in a way retries cannot fix (names the index)."""
+
+
+@dataclass
+class IndexResult:
+    indexed: int = 0
+    spooled: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def utcnow_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def make_client(config: Config) -> Elasticsearch:
+    """An Elasticsearch client for the configured cluster (credentials from the environment only)."""
+    es = config.elasticsearch
+    kwargs: dict[str, Any] = {
+        "timeout": es.request_timeout,
+        "max_retries": es.max_retries,
+        "retry_on_timeout": True,
+        "retry_on_status": RETRY_STATUSES,
+    }
+    if es.username:
+        kwargs["http_auth"] = (es.username, es.password.get_secret_value())
+    if es.effective_url.startswith("https"):
+        kwargs["verify_certs"] = es.verify_certs
+    return Elasticsearch([es.effective_url], **kwargs)
+
+
+class Store:
+    """Articles, runs, digests and remembered URLs in Elasticsearch, with a disk spool for outages."""
+
+    def __init__(self, config: Config, client: Elasticsearch | None = None):
+        self.config = config
+        self.client = client or make_client(config)
+        prefix = config.elasticsearch.index_prefix
+        self.aliases = {kind: f"{prefix}-{kind}" for kind in INDICES}
+        self.spool = Spool(config.path(config.spool.dir))
+        self._compat_checked = False
+
+    # -- connection -------------------------------------------------------------------------
+
+    @property
+    def articles(self) -> str:
+        return self.aliases["articles"]
+
+    def ping(self) -> bool:
+        """True when the cluster answers."""
+        try:
+            self._ensure_compat()
+            return bool(self.client.ping())
+        except Exception:  # noqa: BLE001 - any failure means "not usable now"
+            return False
+
+    def info(self) -> dict[str, Any]:
+        self._ensure_compat()
+        return self.client.info()
+
+    def _ensure_compat(self) -> None:
+        # Elasticsearch 8 needs the 7.x client's compatibility headers; 7.10 rejects them.
+        if self._compat_checked:
+            return
+        version = self.client.info()["version"]["number"]
+        if int(version.split(".")[0]) >= 8:
+            os.environ["ELASTIC_CLIENT_APIVERSIONING"] = "true"
+        self._compat_checked = True
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- schema -------------------------------------------------------------------------------
+
+    def init(self) -> dict[str, str]:
+        """Create or upgrade templates, versioned indices and aliases. Idempotent.
+
+        Returns:
+            alias -> what was done ("created", "unchanged", "migrated from X").
+        """
+        self._ensure_compat()
+        prefix = self.config.elasticsearch.index_prefix
+        done: dict[str, str] = {}
+        for kind in INDICES:
+            alias = self.aliases[kind]
+            target = f"{alias}-v{SCHEMA_VERSION}"
+            self.client.indices.put_index_template(
+                name=f"{prefix}-{kind}",
+                body={"index_patterns": [f"{alias}-v*"], "priority": 100, "template": index_body(kind)},
+            )
+            current = self._alias_targets(alias)
+            if current == [target]:
+                # Mappings are additive: apply new fields in place so `init` upgrades without reindexing.
+                self.client.indices.put_mapping(index=target, body=index_body(kind)["mappings"])
+                done[alias] = "unchanged"
+                continue
+            if not self.client.indices.exists(index=target):
+                self.client.indices.create(index=target)
+            actions: list[dict[str, Any]] = [{"add": {"index": target, "alias": alias, "is_write_index": True}}]
+            if current:
+                for old in current:
+                    self.client.indices.refresh(index=old)  # reindex only sees refreshed documents
+                    self.client.reindex(body={"source": {"index": old}, "dest": {"index": target}}, refresh=True)
+                    actions.append({"remove": {"index": old, "alias": alias}})
+                done[alias] = f"migrated from {', '.join(current)}"
+            else:
+                done[alias] = "created"
+            self.client.indices.update_aliases(body={"actions": actions})
+            log.info("index %s: %s (alias %s)", target, done[alias], alias)
+        return done
+
+    def _alias_targets(self, alias: str) -> list[str]:
+        if not self.client.indices.exists_alias(name=alias):
+            return []
+        return sorted(self.client.indices.get_alias(name=alias).keys())
+
+    def mapping(self, kind: str = "articles") -> dict[str, Any]:
+        """The live mapping of one index (for checks of saved objects against real fields)."""
+        result = self.client.indices.get_mapping(index=self.aliases[kind])
+        return next(iter(result.values()))["mappings"]
+
+    def refresh(self, kind: str = "articles") -> None:
+        self.client.indices.refresh(index=self.aliases[kind])
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def index_articles(self, articles: Iterable[Article | dict[str, Any]]) -> IndexResult:
+        """Upsert articles keyed by canonical URL; spool them to disk if Elasticsearch is unreachable."""
+        actions = [self._article_action(a) for a in articles]
+        return self._write(actions)
+
+    def remember_urls(self, entries: Iterable[dict[str, Any]]) -> IndexResult:
+        """Remember pages that were fetched but not indexed (irrelevant, broken) so they are skipped."""
+        now = utcnow_iso()
+        actions = []
+        for e in entries:
+            doc = {"url": e["url"], "status": e.get("status", "seen"), "reason": e.get("reason", ""), "seen_at": now}
+            actions.append(self._upsert_action("seen", doc_id_for(e["url"]), doc))
+        return self._write(actions)
+
+    def record_run(self, run: dict[str, Any]) -> IndexResult:
+        """Write (or update) one run record; `run["run_id"]` is its id."""
+        return self._write([self._upsert_action("runs", run["run_id"], run)])
+
+    def save_digest(self, digest: dict[str, Any]) -> IndexResult:
+        """Write (or update) one digest record; `digest["digest_id"]` is its id."""
+        return self._write([self._upsert_action("digests", digest["digest_id"], digest)])
+
+    def update_articles(self, updates: dict[str, dict[str, Any]]) -> IndexResult:
+        """Partial updates of stored articles by document id (e.g. recomputed comparison)."""
+        return self._write([self._upsert_action("articles", doc_id, doc) for doc_id, doc in updates.items()])
+
+    def _article_action(self, article: Article | dict[str, Any]) -> dict[str, Any]:
+        doc = article.to_dict() if isinstance(article, Article) else dict(article)
+        doc.pop("id", None)
+        canonical = doc.get("canonical_url") or doc["url"]
+        doc["canonical_url"] = canonical
+        doc.setdefault("indexed_at", utcnow_iso())
+        return self._upsert_action("articles", doc_id_for(canonical), doc)
+
+    def _upsert_action(self, kind: str, doc_id: str, doc: dict[str, Any]) -> dict[str, Any]:
+        return {"_op_type": "update", "_index": self.aliases[kind], "_id": doc_id, "doc": doc, "doc_as_upsert": True}
+
+    def _write(self, actions: list[dict[str, Any]]) -> IndexResult:
+        result = IndexResult()
+        if not actions:
+            return result
+        try:
+            self._ensure_compat()
+            self._bulk(actions, result)
+        except UNREACHABLE as exc:
+            self.spool.write(actions)
+            result.spooled = len(actions)
+            log.warning("Elasticsearch unreachable (%s): spooled %d actions to %s", type(exc).__name__, len(actions), self.spool.dir)
+        return result
+
+    def _bulk(self, actions: list[dict[str, Any]], result: IndexResult) -> None:
+        chunk = self.config.elasticsearch.bulk_chunk_size
+        for ok, info in helpers.streaming_bulk(
+            self.client,
+            actions,
+            chunk_size=chunk,
+            max_retries=self.config.elasticsearch.max_retries,
+            initial_backoff=1,
+            max_backoff=30,
+            raise_on_error=False,
+            raise_on_exception=True,
+        ):
+            if ok:
+                result.indexed += 1
+            else:
+                result.failed += 1
+                detail = next(iter(info.values()))
+                result.errors.append(f"{detail.get('_index')}/{detail.get('_id')}: {detail.get('error')}")
+        for err in result.errors[:5]:
+            log.error("bulk item rejected: %s", err)
+
+    def replay_spool(self) -> int:
+        """Send spooled actions to Elasticsearch; files are removed only once fully written.
+
+        Returns:
+            number of actions replayed (0 when the spool is empty or Elasticsearch is still down).
+        """
+        replayed = 0
+        for path in self.spool.files():
+            actions = self.spool.read(path)
+            result = IndexResult()
+            try:
+                self._ensure_compat()
+                self._bulk(actions, result)
+            except UNREACHABLE:
+                log.warning("Elasticsearch still unreachable; %d spool files kept", len(self.spool.files()))
+                break
+            if result.failed:
+                log.error("spool file %s: %d actions rejected; file kept for inspection", path, result.failed)
+                continue
+            self.spool.remove(path)
+            replayed += result.indexed
+        if replayed:
+            log.info("replayed %d spooled actions", replayed)
+        return replayed
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def count(self, kind: str = "articles", query: dict[str, Any] | None = None) -> int:
+        self.refresh(kind)
+        kwargs = {"query": query} if query else {}
+        return int(self.client.count(index=self.aliases[kind], **kwargs)["count"])
+
+    def get_article(self, doc_id: str) -> dict[str, Any] | None:
+        try:
+            return self.client.get(index=self.articles, id=doc_id)["_source"]
+        except NotFoundError:
+            return None
+
+    def known_urls(self) -> set[str]:
+        """Canonical URLs already indexed and URLs remembered as not worth fetching again."""
+        urls: set[str] = set()
+        for hit in self.scan("articles", fields=["canonical_url", "url"]):
+            urls.update(u for u in (hit.get("canonical_url"), hit.get("url")) if u)
+        for hit in self.scan("seen", fields=["url"]):
+            urls.add(hit["url"])
+        return urls
+
+    def scan(
+        self, kind: str, query: dict[str, Any] | None = None, fields: list[str] | None = None, page: int = 1000
+    ) -> Iterator[dict[str, Any]]:
+        """Every matching document (with its "id"), paged with search_after (works on 7.10 OSS and 8)."""
+        self._ensure_compat()
+        index = self.aliases[kind]
+        try:
+            self.client.indices.refresh(index=index)
+        except NotFoundError:
+            return
+        body: dict[str, Any] = {"query": query or {"match_all": {}}, "size": page, "sort": [{"_id": "asc"}]}
+        if fields is not None:
+            body["_source"] = fields
+        while True:
+            hits = self.client.search(index=index, **body)["hits"]["hits"]
+            for h in hits:
+                yield {"id": h["_id"], **h["_source"]}
+            if len(hits) < page:
+                return
+            body["search_after"] = hits[-1]["sort"]
+
+    def search_articles(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        *,
+        topic: str | None = None,
+        exclude_ids: Iterable[str] = (),
+        date_field: str = "indexed_at",
+    ) -> list[dict[str, Any]]:
+        """Articles indexed in [since, until), optionally for one topic, minus already-reported ids."""
+        rng: dict[str, str] = {}
+        if since:
+            rng["gte"] = since.isoformat()
+        if until:
+            rng["lt"] = until.isoformat()
+        filters: list[dict[str, Any]] = []
+        if rng:
+            filters.append({"range": {date_field: rng}})
+        if topic:
+            filters.append({"term": {"topic": topic}})
+        excluded = list(exclude_ids)
+        query: dict[str, Any] = {"bool": {"filter": filters}}
+        if excluded:
+            query["bool"]["must_not"] = [{"ids": {"values": excluded}}]
+        docs = list(self.scan("articles", query=query))
+        docs.sort(key=lambda d: (d.get("published_at") or d.get("indexed_at") or "", d["id"]))
+        return docs
+
+    def search_text(self, text: str, size: int = 10) -> list[dict[str, Any]]:
+        """Full-text search of title, lead and body through the Arabic analyser."""
+        self._ensure_compat()
+        body = {
+            "query": {"multi_match": {"query": text, "fields": ["title^3", "lead^2", "body"]}},
+            "size": size,
+        }
+        return [{"id": h["_id"], "score": h["_score"], **h["_source"]} for h in self.client.search(index=self.articles, **body)["hits"]["hits"]]
+
+    def reported_article_ids(self) -> set[str]:
+        """Ids of articles already included in a digest that was built (sent or pending)."""
+        ids: set[str] = set()
+        for d in self.scan("digests", fields=["article_ids"]):
+            ids.update(d.get("article_ids") or [])
+        return ids
+
+    def digests(self, status: str | None = None) -> list[dict[str, Any]]:
+        query = {"term": {"status": status}} if status else None
+        return sorted(self.scan("digests", query=query), key=lambda d: d.get("created_at", ""))
+
+    def runs(self) -> list[dict[str, Any]]:
+        return sorted(self.scan("runs"), key=lambda d: d.get("started_at", ""))
+
+
+def wait_for(store: Store, timeout: float = 60.0) -> None:
+    """Block until the cluster answers, or raise StoreError naming the URL."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if store.ping():
+            return
+        time.sleep(0.5)
+    raise StoreError(f"Elasticsearch at {store.config.elasticsearch.effective_url} did not answer within {timeout:.0f}s")
+
+
+def check_url(config: Config) -> None:
+    """Fail early, naming the key, when the configured URL is not an http(s) URL."""
+    url = config.elasticsearch.effective_url
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"{config.source_file}: elasticsearch.url must start with http:// or https:// (got {url!r})")
+
+
+__all__ = ["IndexResult", "Store", "StoreError", "TransportError", "make_client", "wait_for", "check_url"]
