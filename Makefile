@@ -33,7 +33,7 @@ lint: setup
 	$(BIN)/ruff check crawler jobs reports tests
 
 bench: setup
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench
 
 es-up: setup
 	$(BIN)/rasad es up

@@ -1,0 +1,63 @@
+"""Story clusters: near-duplicate articles (syndicated copies, light edits) share one story id.
+
+MinHash over word 5-shingles with datasketch's LSH index, so assigning a document costs one
+index query instead of a comparison with every stored article. The story id is the id of the
+story's first member, so it is stable as later copies arrive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+
+from datasketch import MinHash, MinHashLSH
+
+from crawler.compare import shingles
+
+
+class StoryIndex:
+    """Incremental story assignment at ingest time."""
+
+    def __init__(self, threshold: float = 0.5, num_perm: int = 64) -> None:
+        self.threshold = threshold
+        self.num_perm = num_perm
+        self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        self._hashes: dict[Hashable, MinHash] = {}
+        self._story: dict[Hashable, Hashable] = {}
+
+    def __len__(self) -> int:
+        return len(self._story)
+
+    def minhash(self, text: str) -> MinHash:
+        """MinHash signature of a text's normalised word 5-shingles."""
+        m = MinHash(num_perm=self.num_perm)
+        m.update_batch([s.encode("utf-8") for s in shingles(text)])
+        return m
+
+    def add(self, doc_id: Hashable, text: str) -> Hashable:
+        """Index a document and return its story id (an earlier near-duplicate's story, else its own id)."""
+        if doc_id in self._story:
+            return self._story[doc_id]
+        m = self.minhash(text)
+        best, best_sim = None, self.threshold
+        # LSH gives candidates; the signature estimate confirms them (LSH alone lets some far pairs in).
+        for cand in self._lsh.query(m):
+            sim = m.jaccard(self._hashes[cand])
+            if sim >= best_sim:
+                best, best_sim = cand, sim
+        story = self._story[best] if best is not None else doc_id
+        self._lsh.insert(doc_id, m)
+        self._hashes[doc_id] = m
+        self._story[doc_id] = story
+        return story
+
+    def story_of(self, doc_id: Hashable) -> Hashable | None:
+        """Story id of an indexed document, or None."""
+        return self._story.get(doc_id)
+
+
+def assign_clusters(
+    docs: Iterable[tuple[Hashable, str]], threshold: float = 0.5, num_perm: int = 64
+) -> dict[Hashable, Hashable]:
+    """Story id for each (id, text), in input order; the first member's id names the story."""
+    index = StoryIndex(threshold=threshold, num_perm=num_perm)
+    return {doc_id: index.add(doc_id, text) for doc_id, text in docs}

@@ -1,0 +1,231 @@
+"""Compare an article with a topic's reference article: similarity, relation class, facts, novelty.
+
+Lexical evidence only, all computed from the reference at run time:
+- word 5-shingles over normalised tokens: Jaccard and containment (copies and wire rewrites);
+- TF-IDF cosine over light stems, IDF fitted on the reference's and the article's sentences
+  (so words of the article alone weigh in its norm and unrelated texts stay far);
+- topic keyword hits (the conference named at all, and where).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics.pairwise import cosine_similarity
+
+from crawler.arabic import normalize, split_sentences, stems, tokens
+from crawler.config import CompareConfig, TopicConfig
+from crawler.facts import Fact, compare_facts, extract_facts
+
+log = logging.getLogger(__name__)
+
+SHINGLE = 5
+# A sentence this close to some reference sentence is not news of its own.
+NOVEL_MAX_SIMILARITY = 0.5
+# A full copy inside page boilerplate (menus, "read also" links) keeps nearly all its shingles in the
+# reference even when the extra text pulls the Jaccard down.
+COPY_CONTAINMENT = 0.9
+
+
+def shingles(text: str, size: int = SHINGLE) -> set[str]:
+    """Word n-shingles of normalised tokens (stopwords kept: they carry the wording)."""
+    toks = tokens(text)
+    if len(toks) < size:
+        return {" ".join(toks)} if toks else set()
+    return {" ".join(toks[i : i + size]) for i in range(len(toks) - size + 1)}
+
+
+def _pretokenised(doc: list[str]) -> list[str]:
+    return doc
+
+
+@dataclass
+class Reference:
+    """A topic's reference article with everything a comparison needs, computed once."""
+
+    topic: str
+    text: str
+    keywords: list[str]
+    sentences: list[str]
+    sentence_stems: list[list[str]]  # TF-IDF input, computed once
+    shingles: set[str]
+    facts: list[Fact]
+
+    @classmethod
+    def from_text(cls, text: str, *, topic: str = "", keywords: list[str] | None = None) -> Reference:
+        """Build from plain text."""
+        if not text.strip():
+            raise ValueError(f"reference for topic {topic!r} is empty")
+        sentences = split_sentences(text)
+        return cls(
+            topic=topic,
+            text=text,
+            keywords=[k for k in (normalize(k) for k in keywords or []) if k],
+            sentences=sentences,
+            sentence_stems=[stems(s) for s in sentences],
+            shingles=shingles(text),
+            facts=extract_facts(text),
+        )
+
+    @classmethod
+    def from_file(cls, path: str | Path, *, topic: str = "", keywords: list[str] | None = None) -> Reference:
+        """Build from a .txt file, or an HTML page (main text through crawler.extract when present)."""
+        path = Path(path)
+        try:
+            raw = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{path}: cannot read reference article: {exc}") from exc
+        text = raw if path.suffix.lower() == ".txt" else html_to_text(raw, path.as_uri())[1]
+        return cls.from_text(text, topic=topic or path.stem, keywords=keywords)
+
+    @classmethod
+    def from_topic(cls, topic: TopicConfig, path: Path) -> Reference:
+        """Build for a configured topic whose reference file is at `path` (resolved by Config.path)."""
+        return cls.from_file(path, topic=topic.name, keywords=topic.keywords)
+
+
+def html_to_text(html: str, url: str = "") -> tuple[str, str]:
+    """(title, text) of an HTML page: crawler.extract when it exists, else trafilatura directly."""
+    try:
+        from crawler.extract import extract  # imported lazily: extraction may not be installed
+    except ImportError:
+        import trafilatura
+
+        doc = trafilatura.bare_extraction(html, url=url or None, with_metadata=True)
+        if doc is None:
+            return "", ""
+        return (doc.title or ""), (doc.text or "")
+    article = extract(html, url)
+    if article is None:
+        return "", ""
+    text = "\n".join(p for p in (article.lead, article.body) if p)
+    return article.title or "", text
+
+
+@dataclass
+class Comparison:
+    """How an article relates to the reference; field names match the index and `rasad compare --json`."""
+
+    topic: str
+    similarity: float
+    relation: str  # copy | rewrite | related | mention | unrelated
+    facts_shared: list[str] = field(default_factory=list)
+    facts_conflicting: list[str] = field(default_factory=list)
+    facts_missing: list[str] = field(default_factory=list)
+    novel_sentences: list[str] = field(default_factory=list)
+    jaccard: float = 0.0
+    containment: float = 0.0  # share of the article's shingles found in the reference
+    coverage: float = 0.0  # share of the reference's shingles found in the article
+    cosine: float = 0.0
+    keyword_hits: int = 0  # sentences (and title) naming the topic
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _mentions(keywords: list[str], norm_text: str) -> bool:
+    return any(k in norm_text for k in keywords)
+
+
+def classify(
+    *,
+    jaccard: float,
+    containment: float,
+    coverage: float,
+    cosine: float,
+    hits: int,
+    title_hit: bool,
+    lead_hit: bool,
+    thresholds: CompareConfig,
+) -> str:
+    """Relation class from lexical evidence, most similar first."""
+    if jaccard >= thresholds.copy_threshold or (
+        containment >= COPY_CONTAINMENT and coverage >= thresholds.copy_threshold
+    ):
+        return "copy"
+    if (
+        jaccard >= thresholds.rewrite_threshold
+        or containment >= thresholds.rewrite_containment
+        or cosine >= thresholds.rewrite_cosine
+    ):
+        return "rewrite"
+    if hits and (cosine >= thresholds.related_threshold and (title_hit or lead_hit or hits >= 2)):
+        return "related"
+    if hits:
+        return "mention"
+    return "unrelated"
+
+
+def _sentence_scores(article_sents: list[str], reference: Reference) -> tuple[float, np.ndarray]:
+    """Document cosine and, per article sentence, its best cosine with any reference sentence."""
+    docs = reference.sentence_stems + [stems(s) for s in article_sents]
+    vec = TfidfVectorizer(analyzer=_pretokenised, sublinear_tf=True)
+    try:
+        matrix = vec.fit_transform(docs)
+    except ValueError:  # no word at all
+        return 0.0, np.zeros(len(article_sents))
+    n_ref = len(reference.sentences)
+    ref_m, art_m = matrix[:n_ref], matrix[n_ref:]
+    doc_cos = float(cosine_similarity(np.asarray(ref_m.sum(axis=0)), np.asarray(art_m.sum(axis=0)))[0, 0])
+    best = cosine_similarity(art_m, ref_m).max(axis=1) if art_m.shape[0] else np.zeros(0)
+    return doc_cos, np.asarray(best).ravel()
+
+
+def compare(
+    article_text: str, reference: Reference, thresholds: CompareConfig, *, title: str = ""
+) -> Comparison:
+    """Compare one article (plain text, optionally its title) with the reference.
+
+    Args:
+        article_text: the article's lead and body as plain text.
+        reference: the topic's prepared reference.
+        thresholds: the [compare] section of the configuration.
+        title: the headline, where a keyword hit weighs more than in the body.
+    Returns:
+        the Comparison; `similarity` is the stronger of shingle Jaccard and TF-IDF cosine.
+    """
+    art_sh = shingles(article_text)
+    inter = len(art_sh & reference.shingles)
+    union = len(art_sh | reference.shingles) or 1
+    jaccard = inter / union
+    containment = inter / len(art_sh) if art_sh else 0.0
+    coverage = inter / len(reference.shingles) if reference.shingles else 0.0
+
+    sents = split_sentences(article_text)
+    cosine, best = _sentence_scores(sents, reference)
+
+    # Sentences naming the topic (overlapping keywords such as ووتشن/وتشن count once).
+    named = [_mentions(reference.keywords, normalize(s)) for s in sents]
+    title_hit = _mentions(reference.keywords, normalize(title))
+    hits = sum(named) + int(title_hit)
+    relation = classify(
+        jaccard=jaccard,
+        containment=containment,
+        coverage=coverage,
+        cosine=cosine,
+        hits=hits,
+        title_hit=title_hit,
+        lead_hit=any(named[:2]),
+        thresholds=thresholds,
+    )
+    facts = compare_facts(reference.facts, f"{title}\n{article_text}")
+    order = np.argsort(best, kind="stable")
+    novel = [sents[i] for i in order if best[i] < NOVEL_MAX_SIMILARITY][: thresholds.novel_sentences]
+    return Comparison(
+        topic=reference.topic,
+        similarity=round(max(jaccard, cosine), 4),
+        relation=relation,
+        facts_shared=facts.shared,
+        facts_conflicting=facts.conflicting,
+        facts_missing=facts.missing,
+        novel_sentences=novel,
+        jaccard=round(jaccard, 4),
+        containment=round(containment, 4),
+        coverage=round(coverage, 4),
+        cosine=round(cosine, 4),
+        keyword_hits=hits,
+    )

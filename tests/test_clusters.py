@@ -1,0 +1,46 @@
+"""Story clusters: syndicated copies of the reference and of another story group together, nothing else."""
+
+from __future__ import annotations
+
+from crawler.clusters import StoryIndex, assign_clusters
+from tests.compare_helpers import ITEMS, text_of
+
+
+def _docs() -> list[tuple[str, str]]:
+    docs = [(i["id"], text_of(i)) for i in ITEMS]
+    # A second near-duplicate family: one unrelated story republished with a new headline or a cut.
+    base = text_of(next(i for i in ITEMS if i["id"] == "unrelated_11"))
+    lines = base.split("\n")
+    docs.append(("family_b_headline", "عاجل: قراصنة يشلون مستشفيات لندن\n" + "\n".join(lines[1:])))
+    docs.append(("family_b_cut", "\n".join(lines[:3]) + "\nالمصدر: وكالات"))
+    return docs
+
+
+def test_clusters_group_syndicated_copies_and_nothing_else():
+    stories = assign_clusters(_docs())
+    copies = {i["id"] for i in ITEMS if i["relation"] == "copy"}
+    family_b = {"unrelated_11", "family_b_headline", "family_b_cut"}
+    groups: dict[str, set[str]] = {}
+    for doc_id, story in stories.items():
+        groups.setdefault(story, set()).add(doc_id)
+    multi = sorted((g for g in groups.values() if len(g) > 1), key=len, reverse=True)
+    assert multi == [copies, family_b]
+    # Stable ids: the first member names the story.
+    assert stories["drift_08"] == "copy_01" and stories["family_b_cut"] == "unrelated_11"
+
+
+def test_rewrites_and_own_reports_stay_apart():
+    stories = assign_clusters(_docs())
+    for item in ITEMS:
+        if item["relation"] in ("rewrite", "related", "mention"):
+            assert stories[item["id"]] == item["id"]
+
+
+def test_story_index_is_incremental_and_idempotent():
+    index = StoryIndex(threshold=0.5, num_perm=64)
+    ref = text_of(next(i for i in ITEMS if i["id"] == "copy_01"))
+    assert index.add("a", ref) == "a"
+    assert index.add("b", text_of(next(i for i in ITEMS if i["id"] == "unrelated_01"))) == "b"
+    assert index.add("c", text_of(next(i for i in ITEMS if i["id"] == "copy_09"))) == "a"
+    assert index.add("a", "نص آخر تماما") == "a"  # re-adding keeps the stored story
+    assert len(index) == 3 and index.story_of("c") == "a" and index.story_of("zzz") is None
