@@ -26,7 +26,12 @@ FIELDS = (
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("compare", help="compare pages (or .txt files) with the topic's reference article")
-    p.add_argument("inputs", nargs="+", metavar="FILE_OR_URL", help="HTML files, .txt files or URLs")
+    p.add_argument("inputs", nargs="*", metavar="FILE_OR_URL", help="HTML files, .txt files or URLs")
+    p.add_argument(
+        "--reindex",
+        action="store_true",
+        help="recompute the comparison and story clusters of every stored article (after a reference or threshold change)",
+    )
     p.add_argument("--json", action="store_true", help="one JSON object per input, one per line")
     p.add_argument("--topic", help="topic whose reference to compare with (default: the configured default)")
     p.set_defaults(func=run)
@@ -63,8 +68,38 @@ def compare_article_dict(doc: dict, reference: Reference, thresholds: CompareCon
     return {name: getattr(result, name) for name in FIELDS}
 
 
+def reindex(config: Config, reference: Reference, batch: int = 500) -> int:
+    """Recompute comparison fields and story clusters of all stored articles of the topic."""
+    from crawler.clusters import StoryIndex
+    from jobs.context import open_store
+
+    store = open_store(config)
+    stories = StoryIndex()
+    updates: dict[str, dict] = {}
+    done = 0
+    docs = sorted(store.scan("articles", query={"term": {"topic": reference.topic}}), key=lambda d: (d.get("published_at") or "", d["id"]))
+    for doc in docs:
+        fields = compare_article_dict(doc, reference, config.compare)
+        fields["story_id"] = stories.add(doc["id"], "\n".join((doc.get("title") or "", doc.get("body") or "")))
+        updates[doc["id"]] = fields
+        if len(updates) >= batch:
+            done += store.update_articles(updates).indexed
+            log.info("reindex: %d/%d articles recomputed", done, len(docs))
+            updates = {}
+    done += store.update_articles(updates).indexed
+    log.info("reindex: %d articles recomputed for topic %s", done, reference.topic)
+    return done
+
+
 def run(args: argparse.Namespace, config: Config) -> int:
     reference = load_reference(config, args.topic)
+    if args.reindex:
+        count = reindex(config, reference)
+        print(f"recomputed {count} stored articles against topic {reference.topic}")
+        return 0
+    if not args.inputs:
+        print("rasad compare: give FILE_OR_URL inputs, or --reindex")
+        return 2
     failed = 0
     for source in args.inputs:
         try:

@@ -1,0 +1,477 @@
+"""Outlet registry, aggregator URL builders, and `rasad sources list/check` against a local HTTP server.
+
+There is no network here: the live outlets cannot be reached, so `sources check` is exercised on a
+real HTTP server on 127.0.0.1 (python http.server in a thread) serving feeds, sitemaps, a 404,
+broken and unsafe XML, and a slow answer. The outlets' own definitions are tested statically.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, quote, urlsplit
+
+import pytest
+
+from crawler.config import load_config
+from crawler.sources import aggregators
+from crawler.sources.aggregators import AggregatorError, gdelt_urls, google_news_urls, parse_gdelt
+from crawler.sources.base import Source
+from crawler.sources.check import check_source, check_sources, fetch_url, parse_feed
+from crawler.sources.registry import UnknownSourceError, all_sources, get_source, register, sources_for
+from jobs import cli
+
+CHINESE_SERVICES = {
+    "xinhua_arabic",
+    "peoples_daily_arabic",
+    "cgtn_arabic",
+    "cri_arabic",
+    "china_org_arabic",
+    "china_today_arabic",
+}
+
+# Article URLs per outlet. "seen" ones were found in stored public code (some cut short where the
+# stored copy was); "template" ones are built from the layouts written in OUTLETS.md.
+ARTICLE_EXAMPLES: dict[str, list[str]] = {
+    "xinhua_arabic": [
+        "http://arabic.news.cn/2022-02/21/c_1310481775.htm",  # seen
+        "http://arabic.news.cn/2018-06/04/c_137228407_2.htm",  # seen
+        "https://arabic.news.cn/20251228/eb603bcec09f47d1a872f0ee5d4edaa5/c.html",  # seen
+    ],
+    "peoples_daily_arabic": [
+        "http://arabic.people.com.cn/n3/2020/1123/c31660-9781393.html",  # template /n3/YYYY/MMDD/c<col>-<id>.html
+        "https://arabic.peopledaily.com.cn/n3/2021/0101/c31659-9805000.html",  # template, second host
+    ],
+    "cgtn_arabic": ["https://arabic.cgtn.com/news/2023-11-20/1726480234795307009/"],  # seen
+    "cri_arabic": [
+        "https://news.cri.cn/20251010/fa71e5ca-4e5b-eb61-fd34-e3ff1a7955d8.html",  # seen
+        "https://news.cri.cn/2026-05-18/94df1305-55c4-9707-daf1-6112baa01f2c.html",  # seen
+    ],
+    "china_org_arabic": [
+        "http://arabic.china.org.cn/txt/2025-10/20/content_118131531.htm",  # seen
+        "http://m.arabic.china.org.cn/photos/txt/2020-11/23/content_76930000.htm",  # template /photos/txt/…
+    ],
+    "china_today_arabic": ["https://www.chinatoday.com.cn/ctarabic/placeholder/article.html"],  # scope only
+    "china_com_arabic": ["https://arabic.china.com/china/economy/11180/20201123/123456789.html"],  # template
+    "aljazeera": ["https://www.aljazeera.net/news/2024/5/25/%D8%A3%D9%88%D9%84%D9%85%D8%B1%D8%AA-2"],  # seen
+    "alarabiya": [
+        "https://www.alarabiya.net/arab-and-world/2024/08/11/%D8%A7%D9%84%D9%85%D9%84%D9%83-%D8%B9%D8%A8%D8%AF",
+    ],
+    "sky_news_arabia": ["https://www.skynewsarabia.com/world/1348070-%D8%A7%D9%84%D8%B9%D9%86%D9%81"],  # seen
+    "rt_arabic": [
+        "https://arabic.rt.com/world/1551763-%D8%AA%D9%82%D8%B1%D9%8A%D8%B1",  # seen
+        "https://arabic.rt.com/news/1180580-slug/",  # template /news/<id>-<slug>
+    ],
+    "sputnik_arabic": [
+        "https://sarabic.ae/20230611/%D8%B7%D9%84%D8%A7%D8%A8-%D8%B3%D9%88%D8%B1%D9%8A%D9%88%D9%86-1077996853.html",
+    ],
+    "bbc_arabic": [
+        "https://www.bbc.com/arabic/articles/c8g5yzz3pgvo",  # seen
+        "https://www.bbc.com/arabic/articles/cvrlyrn28jp0o",  # seen
+    ],
+    "anadolu_arabic": [f"https://www.aa.com.tr/ar/{quote('الدول-العربية')}/{quote('فصيل')}/3012345"],
+    "asharq_al_awsat": [
+        "https://aawsat.com/home/article/3804376/",  # seen
+        "https://aawsat.com/home/article/622276/%D9%81%D8%AD%D8%B5",  # seen (cut short)
+    ],
+    "ahram_gate": [
+        "https://gate.ahram.org.eg/News/4815678.aspx",
+        "https://gate.ahram.org.eg/News/3073537.aspx",
+    ],
+    "youm7": [
+        "https://www.youm7.com/story/2022/7/19/slug/5836512",  # template /story/YYYY/M/D/<slug>/<id>
+        "https://m2.youm7.com/story/2025/8/25/slug/7102345",  # template on the mobile host seen in code
+    ],
+    "wam": ["https://www.wam.ae/ar/article/hszrhdfh-%D8%A7%D9%84%D9%85%D8%AF%D9%8A%D9%86%D8%A9"],  # seen
+    "spa": ["https://www.spa.gov.sa/N2642350", "https://www.spa.gov.sa/N2383308"],  # seen
+    "al_ain": ["https://al-ain.com/article/algerian-universities"],  # seen
+}
+
+
+def declared_urls(s: Source) -> list[str]:
+    return [*s.feeds, *s.sitemaps, *s.list_pages, *([s.search_url] if s.search_url else [])]
+
+
+def on_domain(url: str, domains: tuple[str, ...]) -> bool:
+    host = urlsplit(url).hostname or ""
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+# -- registry ---------------------------------------------------------------------------------
+
+
+def test_registry_has_enough_outlets_with_unique_names():
+    sources = all_sources()
+    names = [s.name for s in sources]
+    assert len(sources) >= 15
+    assert len(names) == len(set(names))
+    assert all(re.fullmatch(r"[a-z0-9_]+", n) for n in names), names
+
+
+def test_registry_covers_chinese_services_and_arab_outlets():
+    sources = all_sources()
+    china = {s.name for s in sources if s.group == "china"}
+    assert CHINESE_SERVICES <= china
+    assert len([s for s in sources if s.group in {"arab", "intl"}]) >= 8
+    assert {"aljazeera", "alarabiya", "sky_news_arabia", "rt_arabic", "asharq_al_awsat", "wam", "spa"} <= {
+        s.name for s in sources
+    }
+
+
+def test_registering_a_name_twice_is_refused():
+    with pytest.raises(ValueError, match="registered twice"):
+        register(get_source("aljazeera"))
+
+
+@pytest.mark.parametrize("source", all_sources(), ids=lambda s: s.name)
+def test_outlet_definition_is_consistent(source: Source):
+    assert re.search(r"[\u0600-\u06FF]", source.display_name), "display name must be Arabic"
+    assert source.base_url.startswith("https://") and on_domain(source.base_url, source.domains)
+    assert declared_urls(source), "an outlet needs at least a feed, sitemap, list page or search"
+    for url in declared_urls(source):
+        assert url.startswith("https://"), url
+        assert on_domain(url, source.domains), f"{url} is not on {source.domains}"
+    # unconfirmed names only URLs the outlet declares, and notes say what evidence there is
+    assert set(source.unconfirmed) <= set(declared_urls(source))
+    assert source.notes.strip()
+    if source.search_url:
+        assert source.search_url.count("{query}") == 1
+        url = source.search_urls(["المؤتمر العالمي للإنترنت"])[0]
+        assert "{query}" not in url and quote("المؤتمر العالمي للإنترنت") in url
+
+
+@pytest.mark.parametrize("source", [s for s in all_sources() if s.article_url_pattern], ids=lambda s: s.name)
+def test_article_pattern_matches_examples_and_not_index_pages(source: Source):
+    pattern = re.compile(source.article_url_pattern or "")
+    examples = ARTICLE_EXAMPLES.get(source.name)
+    assert examples, f"add example article URLs for {source.name}"
+    for url in examples:
+        assert pattern.search(url), url
+    for url in [source.base_url, *source.feeds, *source.sitemaps, *source.list_pages]:
+        assert not pattern.search(url), f"{url} would be fetched as an article"
+
+
+def test_unknown_outlet_error_lists_known_outlets():
+    with pytest.raises(UnknownSourceError) as err:
+        get_source("no_such_outlet")
+    text = str(err.value)
+    assert "no_such_outlet" in text and "xinhua_arabic" in text and "aljazeera" in text
+
+
+@pytest.mark.parametrize("source", all_sources(), ids=lambda s: s.name)
+def test_with_base_moves_every_url_onto_the_local_base(source: Source):
+    moved = source.with_base("http://127.0.0.1:8765/{source}")
+    base = f"http://127.0.0.1:8765/{source.name}/"
+    assert moved.base_url == base
+    assert len(declared_urls(moved)) == len(declared_urls(source))
+    for url in declared_urls(moved):
+        assert url.startswith(base), url
+    if moved.search_url:
+        assert "{query}" in moved.search_url
+
+
+def test_sources_for_applies_names_and_override():
+    config = load_config(None, env={}).model_copy(deep=True)
+    assert [s.name for s in sources_for(config)] == [s.name for s in all_sources()]
+    config.crawl.sources = ["bbc_arabic", "xinhua_arabic"]
+    config.crawl.base_url_override = "http://127.0.0.1:9/{source}"
+    chosen = sources_for(config)
+    assert [s.name for s in chosen] == ["bbc_arabic", "xinhua_arabic"]
+    assert chosen[0].feeds[0] == "http://127.0.0.1:9/bbc_arabic/arabic/rss.xml"
+    assert chosen[1].list_pages[0] == "http://127.0.0.1:9/xinhua_arabic/world/index.htm"
+    config.crawl.sources = ["bbc_arabic", "nope"]
+    with pytest.raises(UnknownSourceError, match="nope"):
+        sources_for(config)
+
+
+# -- aggregators ------------------------------------------------------------------------------
+
+QUERY = "المؤتمر العالمي للإنترنت"
+
+
+def test_google_news_urls_one_per_query_and_country():
+    urls = google_news_urls([QUERY, "ووتشن"], ("EG", "SA"))
+    assert len(urls) == 4
+    parts = urlsplit(urls[1])
+    assert (parts.scheme, parts.hostname, parts.path) == ("https", "news.google.com", "/rss/search")
+    qs = parse_qs(parts.query)
+    assert qs == {"q": [QUERY], "hl": ["ar"], "gl": ["SA"], "ceid": ["SA:ar"]}
+    assert google_news_urls([QUERY], ("EG",), base="http://127.0.0.1:1/rss/search")[0].startswith(
+        "http://127.0.0.1:1/rss/search?q="
+    )
+    with pytest.raises(ValueError, match="two capital letters"):
+        google_news_urls([QUERY], ("egypt",))
+
+
+def test_gdelt_urls_carry_the_documented_parameters():
+    (url,) = gdelt_urls([QUERY], "7d")
+    parts = urlsplit(url)
+    assert (parts.hostname, parts.path) == ("api.gdeltproject.org", "/api/v2/doc/doc")
+    qs = parse_qs(parts.query)
+    assert qs["query"] == [f'"{QUERY}" sourcelang:arabic']
+    assert qs["mode"] == ["artlist"] and qs["format"] == ["json"]
+    assert qs["maxrecords"] == ["250"] and qs["timespan"] == ["7d"]
+    assert parse_qs(urlsplit(gdelt_urls(["ووتشن"])[0]).query)["query"] == ["ووتشن sourcelang:arabic"]
+    with pytest.raises(ValueError, match="timespan"):
+        gdelt_urls([QUERY], "a week")
+    with pytest.raises(ValueError, match="maxrecords"):
+        gdelt_urls([QUERY], max_records=300)
+
+
+GDELT_ANSWER = {
+    "articles": [
+        {
+            "url": "https://arabic.news.cn/20201123/0123456789abcdef0123456789abcdef/c.html",
+            "title": "افتتاح المؤتمر العالمي للإنترنت\x01 في ووتشن",
+            "seendate": "20201123T101500Z",
+            "domain": "arabic.news.cn",
+            "language": "Arabic",
+        },
+        {"title": "no url: skipped", "seendate": "20201123T101500Z"},
+        {"url": "https://www.youm7.com/story/2020/11/23/x/5078934", "seendate": "bad", "language": "Arabic"},
+    ]
+}
+
+
+def test_parse_gdelt_reads_articles_and_tolerates_control_characters():
+    raw = json.dumps(GDELT_ANSWER, ensure_ascii=False).replace("\\u0001", "\x01").encode()
+    rows = parse_gdelt(raw)
+    assert [r["url"] for r in rows] == [
+        GDELT_ANSWER["articles"][0]["url"],
+        GDELT_ANSWER["articles"][2]["url"],
+    ]
+    assert rows[0]["seendate"] == "2020-11-23T10:15:00+00:00"
+    assert rows[0]["title"].startswith("افتتاح") and rows[0]["language"] == "Arabic"
+    assert rows[1]["seendate"] is None and rows[1]["domain"] == "www.youm7.com"
+    assert parse_gdelt(b"") == [] and parse_gdelt(b"{}") == []
+
+
+def test_parse_gdelt_rejects_bad_answers_clearly():
+    with pytest.raises(AggregatorError, match="not valid JSON.*Please limit"):
+        parse_gdelt(b"Please limit requests to one every 5 seconds", source="gdelt test")
+    with pytest.raises(AggregatorError, match="expected a JSON object"):
+        parse_gdelt(b"[1, 2]")
+    with pytest.raises(AggregatorError, match="'articles' is str"):
+        parse_gdelt(b'{"articles": "x"}')
+
+
+# -- local HTTP server ------------------------------------------------------------------------
+
+RSS = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>أخبار</title><link>https://example.org/</link><description>d</description>
+<item><title>الأول</title><link>https://example.org/a</link><pubDate>Mon, 16 Nov 2026 09:00:00 +0000</pubDate></item>
+<item><title>الثاني</title><link>https://example.org/b</link><pubDate>Fri, 20 Nov 2026 08:30:00 +0300</pubDate></item>
+<item><title>الثالث</title><link>https://example.org/c</link><pubDate>Wed, 18 Nov 2026 12:00:00 +0000</pubDate></item>
+</channel></rss>"""
+RSS_NEWEST = datetime(2026, 11, 20, 5, 30, tzinfo=UTC)
+
+SITEMAP = """<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+        xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+<url><loc>https://example.org/1</loc><lastmod>2026-11-01</lastmod></url>
+<url><loc>https://example.org/2</loc><lastmod>2026-11-21T07:00:00+02:00</lastmod></url>
+<url><loc>https://example.org/3</loc><news:news><news:publication_date>2026-11-19T10:00:00Z</news:publication_date></news:news></url>
+<url><loc>https://example.org/4</loc></url>
+</urlset>"""
+SITEMAP_NEWEST = datetime(2026, 11, 21, 5, 0, tzinfo=UTC)
+
+BOMB = """<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
+<rss version="2.0"><channel><title>&lol2;</title></channel></rss>"""
+
+LIST_PAGE = """<html><body>
+<a href="/n3/2026/1120/c31660-1.html">a</a><a href="/n3/2026/1120/c31660-1.html">dup</a>
+<a href="/n3/2026/1119/c31659-2.html">b</a><a href="/about.html">about</a></body></html>"""
+
+PAGES: dict[str, tuple[int, str, str]] = {
+    "/feed.xml": (200, "application/rss+xml", RSS),
+    "/sitemap.xml": (200, "application/xml", SITEMAP),
+    "/broken.xml": (200, "application/xml", "<?xml version='1.0'?><rss><channel><item><title>x</titl"),
+    "/bomb.xml": (200, "application/xml", BOMB),
+    "/page.html": (200, "text/html", "<html><body><p>not a feed</p></body></html>"),
+    "/list.html": (200, "text/html", LIST_PAGE),
+    "/slow": (200, "application/rss+xml", RSS),  # answered after 2 s
+    "/gdelt/api/v2/doc/doc": (200, "application/json", json.dumps(GDELT_ANSWER, ensure_ascii=False)),
+    "/gnews/rss/search": (200, "application/rss+xml", RSS),
+    # what `rasad sources check --source bbc_arabic` fetches once moved onto the local base
+    "/bbc_arabic/arabic/rss.xml": (200, "application/rss+xml", RSS),
+    "/bbc_arabic/arabic/index.xml": (200, "application/xml", "<rss><channel><item>"),
+    "/bbc_arabic/arabic/sitemap.xml": (200, "application/xml", SITEMAP),
+}
+
+
+class FixtureHandler(BaseHTTPRequestHandler):
+    """Serves PAGES; /slow answers after 2 s; anything else is a 404."""
+
+    seen: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self.seen.append(self.path)
+        path = urlsplit(self.path).path
+        if path == "/slow":
+            time.sleep(2)
+        status, ctype, body = PAGES.get(path, (404, "text/plain", "not found"))
+        data = body.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", f"{ctype}; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        try:
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (timeout tests)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FixtureHandler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fixture_source(site: str, **urls: tuple[str, ...]) -> Source:
+    return Source(
+        name="fixture",
+        display_name="موقع الاختبار",
+        domains=("127.0.0.1",),
+        base_url=site + "/",
+        article_url_pattern=r"/n3/\d{4}/\d{4}/c\d+-\d+\.html$",
+        **urls,
+    )
+
+
+# -- check ------------------------------------------------------------------------------------
+
+
+def test_check_reports_status_items_and_newest_date(site: str):
+    src = fixture_source(
+        site,
+        feeds=(f"{site}/feed.xml",),
+        sitemaps=(f"{site}/sitemap.xml",),
+        list_pages=(f"{site}/list.html",),
+    )
+    result = check_source(src, timeout=5)
+    feed, sitemap, listing = result.checks
+    assert (feed.kind, feed.status, feed.items, feed.newest, feed.error) == ("feed", 200, 3, RSS_NEWEST, None)
+    assert (sitemap.status, sitemap.items, sitemap.newest) == (200, 4, SITEMAP_NEWEST)
+    assert (listing.kind, listing.items, listing.newest) == ("list", 2, None)  # distinct article links only
+    assert result.ok
+
+
+def test_check_survives_every_kind_of_failure(site: str):
+    src = fixture_source(
+        site,
+        feeds=(
+            f"{site}/missing.xml",
+            f"{site}/broken.xml",
+            f"{site}/bomb.xml",
+            f"{site}/page.html",
+            f"http://127.0.0.1:{closed_port()}/feed.xml",
+            f"{site}/slow",
+            f"{site}/feed.xml",
+        ),
+    )
+    started = time.monotonic()
+    result = check_source(src, timeout=0.5)
+    assert time.monotonic() - started < 10
+    missing, broken, bomb, page, refused, slow, good = result.checks
+    assert missing.status == 404 and "404" in (missing.error or "")
+    assert broken.status == 200 and "bad XML" in (broken.error or "") and not broken.ok
+    assert "unsafe XML refused" in (bomb.error or "") and bomb.items == 0
+    assert page.error and not page.ok
+    assert refused.status is None and "cannot connect" in (refused.error or "")
+    assert slow.status is None and "timed out" in (slow.error or "")
+    assert good.ok and good.items == 3
+    assert not result.ok
+
+
+def test_fetch_url_enforces_the_size_limit(site: str):
+    got = fetch_url(f"{site}/feed.xml", 5, max_bytes=100)
+    assert got.status == 200 and got.body == b"" and "larger than 100 bytes" in (got.error or "")
+
+
+def test_check_sources_runs_outlets_concurrently_and_keeps_order(site: str):
+    def outlet(name: str, feed: str) -> Source:
+        return Source(
+            name=name, display_name="اختبار", domains=("127.0.0.1",), base_url=site + "/", feeds=(feed,)
+        )
+
+    slow = outlet("slow", f"{site}/slow")
+    fast = [outlet(f"fast{i}", f"{site}/feed.xml") for i in range(3)]
+    started = time.monotonic()
+    results = check_sources([slow, slow, *fast], timeout=5, workers=4)
+    elapsed = time.monotonic() - started
+    assert [r.name for r in results] == ["slow", "slow", "fast0", "fast1", "fast2"]
+    assert elapsed < 3.5, "two 2-second answers must overlap"
+    assert all(r.ok for r in results)
+
+
+def test_aggregator_base_override_reaches_the_local_server(site: str):
+    FixtureHandler.seen.clear()
+    (url,) = gdelt_urls([QUERY], "3m", base=f"{site}/gdelt/api/v2/doc/doc")
+    got = fetch_url(url, 5)
+    rows = parse_gdelt(got.body, source=url)
+    assert len(rows) == 2 and rows[0]["domain"] == "arabic.news.cn"
+    query = parse_qs(urlsplit(FixtureHandler.seen[-1]).query)["query"]
+    assert query == [f'"{QUERY}" sourcelang:arabic']
+    (gurl,) = google_news_urls([QUERY], ("EG",), base=f"{site}/gnews/rss/search")
+    items, newest, error = parse_feed(fetch_url(gurl, 5).body)
+    assert (items, newest, error) == (3, RSS_NEWEST, None)
+    assert aggregators.GDELT_BASE.startswith("https://api.gdeltproject.org/")
+
+
+# -- the command ------------------------------------------------------------------------------
+
+
+def write_config(tmp_path: Path, site: str) -> Path:
+    path = tmp_path / "rasad.toml"
+    path.write_text(f'[crawl]\nbase_url_override = "{site}/{{source}}"\n', encoding="utf-8")
+    return path
+
+
+def test_cli_sources_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    assert cli.main(["--config", str(write_config(tmp_path, "http://127.0.0.1:9")), "sources", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(all_sources()) >= 15
+    xinhua = next(line for line in lines if line.startswith("xinhua_arabic "))
+    assert "china" in xinhua and "feeds=0" in xinhua and "search=no" in xinhua and "شينخوا" in xinhua
+    bbc = next(line for line in lines if line.startswith("bbc_arabic "))
+    assert "feeds=2 sitemaps=1" in bbc and "search=yes" in bbc and "unconfirmed=1" in bbc
+
+
+def test_cli_sources_check_one_outlet(site: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    config = str(write_config(tmp_path, site))
+    assert cli.main(["--config", config, "sources", "check", "--source", "bbc_arabic", "--timeout", "5"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.startswith("FAIL bbc_arabic: ")  # index.xml is broken on the fixture site
+    rss, index, sitemap = line.split(": ", 1)[1].split(" | ")
+    assert f"feed {site}/bbc_arabic/arabic/rss.xml status=200 items=3 newest={RSS_NEWEST.isoformat()}" == rss
+    assert "status=200" in index and "error=bad XML" in index
+    assert f"status=200 items=4 newest={SITEMAP_NEWEST.isoformat()}" in sitemap
+
+
+def test_cli_sources_check_unknown_outlet_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    config = str(write_config(tmp_path, "http://127.0.0.1:9"))
+    assert cli.main(["--config", config, "sources", "check", "--source", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown outlet 'nope'" in err and "known outlets:" in err and "aljazeera" in err
