@@ -115,6 +115,7 @@ class SmtpConfig(_Section):
     timeout: float = Field(default=30.0, gt=0)
     retries: int = Field(default=3, ge=0)
     retry_backoff: float = Field(default=2.0, ge=0)
+    ca_file: str = ""  # extra CA bundle to trust (a private relay's certificate); empty: system CAs
 
 
 class KibanaConfig(_Section):

@@ -1,0 +1,293 @@
+"""The digest model: what a period's coverage looks like, built from stored article documents.
+
+Pure: no I/O, no clock. The same articles and period always give the same Digest (and digest_id).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from crawler.arabic import clean_display
+
+RELATIONS = ("copy", "rewrite", "related", "mention")
+RELATION_RANK = {name: i for i, name in enumerate(RELATIONS)}
+RELATION_LABELS = {
+    "copy": "نسخ حرفي للمقال المرجعي",
+    "rewrite": "إعادة صياغة",
+    "related": "تغطية ذات صلة",
+    "mention": "إشارة عابرة",
+}
+NOVEL_SHOWN = 3
+DATA_VIEW = "rasad-articles"
+# Beyond this span the timeline shows only the days that have articles, not every calendar day.
+MAX_FILLED_DAYS = 62
+
+
+@dataclass(frozen=True)
+class ArticleEntry:
+    """One article as the digest shows it."""
+
+    id: str
+    outlet: str
+    url: str
+    title: str
+    published_at: datetime | None
+    relation: str
+    similarity: float | None
+    facts_shared: list[str] = field(default_factory=list)
+    facts_conflicting: list[str] = field(default_factory=list)
+    novel_sentences: list[str] = field(default_factory=list)
+
+    @property
+    def relation_label(self) -> str:
+        return RELATION_LABELS.get(self.relation, self.relation)
+
+    @property
+    def date_label(self) -> str:
+        return self.published_at.strftime("%Y-%m-%d %H:%M") if self.published_at else "—"
+
+    @property
+    def similarity_pct(self) -> str:
+        return f"{round(self.similarity * 100)}%" if self.similarity is not None else "—"
+
+
+@dataclass(frozen=True)
+class Story:
+    """Articles of one story cluster, copies of the reference first, then by date."""
+
+    story_id: str
+    articles: list[ArticleEntry]
+
+    @property
+    def outlets(self) -> list[str]:
+        return sorted({a.outlet for a in self.articles})
+
+    @property
+    def first(self) -> ArticleEntry:
+        """The earliest article (undated ones count as latest)."""
+        return min(self.articles, key=lambda a: (a.published_at is None, a.published_at or _EPOCH, a.id))
+
+    @property
+    def title(self) -> str:
+        return self.first.title
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Headline numbers of the period."""
+
+    articles: int = 0
+    outlets: int = 0
+    stories: int = 0
+    copy: int = 0
+    rewrite: int = 0
+    related: int = 0
+    mention: int = 0
+    conflicting: int = 0
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A period's coverage of one topic."""
+
+    topic: str
+    period_start: datetime
+    period_end: datetime
+    counts: Counts
+    stories: list[Story]
+    outlets: list[tuple[str, int]]
+    days: list[tuple[date, int]]
+    links: dict[str, str]
+    article_ids: list[str]
+    omitted: int = 0  # articles counted but not listed (digest.max_articles)
+
+    @property
+    def digest_id(self) -> str:
+        return digest_id_for(self.topic, self.period_start, self.period_end)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.article_ids
+
+    @property
+    def chart_cid(self) -> str:
+        """Content-ID of the timeline image (stable, so the message is reproducible)."""
+        return f"timeline-{self.digest_id}@rasad"
+
+    @property
+    def period_label(self) -> str:
+        return f"{_fmt_utc(self.period_start)} — {_fmt_utc(self.period_end)} UTC"
+
+    @property
+    def relation_rows(self) -> list[tuple[str, str, int, str]]:
+        """(relation, Arabic label, count, Kibana link) for the summary table."""
+        return [(r, RELATION_LABELS[r], getattr(self.counts, r), self.links[r]) for r in RELATIONS]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def digest_id_for(topic: str, period_start: datetime, period_end: datetime) -> str:
+    """Deterministic id of a topic's digest for one period (re-running the period reproduces it)."""
+    key = f"{topic}|{_utc(period_start).isoformat()}|{_utc(period_end).isoformat()}"
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """An ISO 8601 string as an aware UTC datetime (naive values are taken as UTC); None if unparsable."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return _utc(parsed)
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _fmt_utc(value: datetime) -> str:
+    return _utc(value).strftime("%Y-%m-%d %H:%M")
+
+
+def _entry(doc: Mapping[str, Any]) -> ArticleEntry:
+    outlet = doc.get("source_name") or doc.get("domain") or doc.get("source") or "?"
+    relation = doc.get("relation") or "mention"
+    similarity = doc.get("similarity")
+    return ArticleEntry(
+        id=str(doc["id"]),
+        outlet=clean_display(str(outlet)),
+        url=doc.get("url") or doc.get("canonical_url") or "",
+        title=clean_display(doc.get("title") or "") or "(بدون عنوان)",
+        published_at=parse_time(doc.get("published_at")) or parse_time(doc.get("indexed_at")),
+        relation=relation,
+        similarity=float(similarity) if similarity is not None else None,
+        facts_shared=list(doc.get("facts_shared") or []),
+        facts_conflicting=list(doc.get("facts_conflicting") or []),
+        novel_sentences=[clean_display(s) for s in (doc.get("novel_sentences") or [])[:NOVEL_SHOWN]],
+    )
+
+
+def _article_order(a: ArticleEntry) -> tuple[int, bool, datetime, str]:
+    return (RELATION_RANK.get(a.relation, len(RELATIONS)), a.published_at is None, a.published_at or _EPOCH, a.id)
+
+
+def group_stories(entries: Iterable[ArticleEntry], story_of: Mapping[str, str]) -> list[Story]:
+    """Stories by story_id (an article without one is its own story), biggest and earliest first."""
+    groups: dict[str, list[ArticleEntry]] = {}
+    for e in entries:
+        groups.setdefault(story_of.get(e.id) or f"article-{e.id}", []).append(e)
+    stories = [Story(sid, sorted(arts, key=_article_order)) for sid, arts in groups.items()]
+
+    def order(s: Story) -> tuple[int, int, bool, datetime, str]:
+        best = min(RELATION_RANK.get(a.relation, len(RELATIONS)) for a in s.articles)
+        first = s.first.published_at
+        return (-len(s.articles), best, first is None, first or _EPOCH, s.story_id)
+
+    return sorted(stories, key=order)
+
+
+def truncate_stories(stories: list[Story], limit: int | None) -> tuple[list[Story], int]:
+    """The stories holding the first `limit` articles, and how many articles were left out."""
+    total = sum(len(s.articles) for s in stories)
+    if limit is None or total <= limit:
+        return stories, 0
+    kept: list[Story] = []
+    room = limit
+    for story in stories:
+        if room <= 0:
+            break
+        kept.append(Story(story.story_id, story.articles[:room]))
+        room -= len(kept[-1].articles)
+    return kept, total - limit
+
+
+def day_counts(entries: Iterable[ArticleEntry]) -> list[tuple[date, int]]:
+    """Articles per UTC day, with empty days filled in when the span is short enough to chart."""
+    counter = Counter(e.published_at.date() for e in entries if e.published_at)
+    if not counter:
+        return []
+    first, last = min(counter), max(counter)
+    span = (last - first).days + 1
+    if span > MAX_FILLED_DAYS:
+        return sorted(counter.items())
+    return [(first + timedelta(days=i), counter.get(first + timedelta(days=i), 0)) for i in range(span)]
+
+
+def rison_string(value: str) -> str:
+    """A string in Rison (Kibana's URL state notation): single-quoted, ! and ' escaped with !."""
+    return "'" + value.replace("!", "!!").replace("'", "!'") + "'"
+
+
+def kibana_discover_url(
+    kibana_url: str, *, topic: str, period_start: datetime, period_end: datetime, relation: str | None = None
+) -> str:
+    """A Discover link on the articles data view, filtered on the period (indexed_at) and relation.
+
+    The data view's time field is published_at, and old articles can be indexed today, so the global
+    time range is left wide and the period goes into the KQL query instead.
+    """
+    start, end = _utc(period_start).isoformat(), _utc(period_end).isoformat()
+    kql = f'topic:"{topic}" and indexed_at >= "{start}" and indexed_at < "{end}"'
+    if relation:
+        kql += f" and relation:{relation}"
+    g = f"(time:(from:{rison_string('now-15y')},to:{rison_string(end)}))"
+    a = f"(index:{rison_string(DATA_VIEW)},query:(language:kuery,query:{rison_string(kql)}))"
+    safe = "(),:!'*"
+    return f"{kibana_url.rstrip('/')}/app/discover#/?_g={quote(g, safe=safe)}&_a={quote(a, safe=safe)}"
+
+
+def build_digest(
+    articles: Iterable[Mapping[str, Any]],
+    *,
+    topic: str,
+    period_start: datetime,
+    period_end: datetime,
+    kibana_url: str,
+    max_articles: int | None = None,
+) -> Digest:
+    """The digest of a period from stored article documents (each with its "id").
+
+    Args:
+        articles: documents as returned by Store.search_articles.
+        topic: topic name (goes into the id and the Kibana links).
+        period_start, period_end: the period [start, end) the articles were selected for.
+        kibana_url: base URL of Kibana for the Discover links.
+        max_articles: list at most this many articles (all are counted and reported).
+    """
+    docs = sorted(articles, key=lambda d: str(d["id"]))
+    entries = [_entry(d) for d in docs]
+    stories = group_stories(entries, {str(d["id"]): d.get("story_id") or "" for d in docs})
+    relations = Counter(e.relation for e in entries)
+    outlet_counts = Counter(e.outlet for e in entries)
+    counts = Counts(
+        articles=len(entries),
+        outlets=len(outlet_counts),
+        stories=len(stories),
+        conflicting=sum(1 for e in entries if e.facts_conflicting),
+        **{r: relations.get(r, 0) for r in RELATIONS},
+    )
+    link = {"topic": topic, "period_start": period_start, "period_end": period_end}
+    links = {"all": kibana_discover_url(kibana_url, **link)}
+    links.update({r: kibana_discover_url(kibana_url, relation=r, **link) for r in RELATIONS})
+    listed, omitted = truncate_stories(stories, max_articles)
+    return Digest(
+        topic=topic,
+        period_start=_utc(period_start),
+        period_end=_utc(period_end),
+        counts=counts,
+        stories=listed,
+        outlets=sorted(outlet_counts.items(), key=lambda kv: (-kv[1], kv[0])),
+        days=day_counts(entries),
+        links=links,
+        article_ids=[e.id for e in entries],
+        omitted=omitted,
+    )
