@@ -258,8 +258,8 @@ class Store:
 
     def count(self, kind: str = "articles", query: dict[str, Any] | None = None) -> int:
         self.refresh(kind)
-        kwargs = {"query": query} if query else {}
-        return int(self.client.count(index=self.aliases[kind], **kwargs)["count"])
+        body = {"query": query} if query else None  # count() takes no query= keyword in the 7.17 client
+        return int(self.client.count(index=self.aliases[kind], body=body)["count"])
 
     def get_article(self, doc_id: str) -> dict[str, Any] | None:
         try:

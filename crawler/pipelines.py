@@ -1,0 +1,266 @@
+# Item pipelines, run in the order of ITEM_PIPELINES. https://docs.scrapy.org/en/latest/topics/item-pipeline.html
+"""Single-purpose pipelines: canonical URL, date window, language, relevance, compare, store.
+
+Each drops with a reason (DropItem) and counts it in Scrapy stats as rasad/dropped/<reason>. Pages
+dropped for good (duplicates, old, not Arabic, irrelevant) are queued on the spider's `to_remember`
+list; StorePipeline writes them with Store.remember_urls so later runs do not fetch them again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Spider
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.logformatter import LogFormatter
+
+from crawler.arabic import arabic_ratio, normalize, tokens
+from crawler.config import Config, TopicConfig
+from crawler.items import Article
+from crawler.spiders.links import canonical, source_for_url
+
+log = logging.getLogger(__name__)
+
+ARABIC_MIN_RATIO = 0.5  # share of Arabic letters in title and body
+
+
+class Dropped(DropItem):
+    """DropItem with a short machine reason (the stats key)."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+
+
+class DropLogFormatter(LogFormatter):
+    """Log a dropped article as one line with its URL, not the whole item (bodies are long)."""
+
+    def dropped(self, item: Any, exception: BaseException, response: Any, spider: Spider) -> dict[str, Any]:
+        return {
+            "level": logging.INFO,
+            "msg": "dropped %(url)s (%(exception)s)",
+            "args": {"url": getattr(item, "url", "?"), "exception": exception},
+        }
+
+
+def config_of(crawler: Crawler) -> Config:
+    """The Config handed to the crawl by crawler.run (settings key RASAD_CONFIG)."""
+    config = crawler.settings.get("RASAD_CONFIG")
+    if config is None:
+        raise NotConfigured("RASAD_CONFIG is not set (crawls are started by crawler.run)")
+    return config
+
+
+def topic_of(crawler: Crawler) -> TopicConfig:
+    return config_of(crawler).topic(crawler.settings.get("RASAD_TOPIC"))
+
+
+class _Stage:
+    """Shared plumbing: stats, drop with reason, remember the URL."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Any:
+        return cls(crawler)
+
+    def drop(self, item: Article, spider: Spider, reason: str, detail: str, remember: bool = True) -> None:
+        self.stats.inc_value(f"rasad/dropped/{reason}")
+        if item.source:
+            self.stats.inc_value(f"rasad/source/{item.source}/dropped/{reason}")
+        if remember:
+            spider.to_remember.append({"url": item.canonical_url or item.url, "status": reason, "reason": detail[:200]})
+        raise Dropped(reason, f"{item.url}: {detail}")
+
+
+def same_outlet(candidate: str, url: str, spider: Spider) -> bool:
+    """True when rel=canonical stays on the fetched page's outlet.
+
+    A syndicated copy often declares the original outlet's URL as canonical; trusting it would merge
+    the copy into the original and lose the republication we want to count.
+    """
+    here = source_for_url(url, spider.catalog)
+    there = source_for_url(candidate, spider.catalog)
+    if here is not None or there is not None:
+        return here is there
+    return urlsplit(candidate).hostname == urlsplit(url).hostname
+
+
+class CanonicalPipeline(_Stage):
+    """Canonical URL (rel=canonical on the same outlet, else the fetched URL); drops repeats."""
+
+    def __init__(self, crawler: Crawler):
+        super().__init__(crawler)
+        self.seen: set[str] = set()
+
+    def process_item(self, item: Article, spider: Spider) -> Article:
+        candidate = item.canonical_url
+        if not candidate or not same_outlet(candidate, item.url, spider):
+            candidate = item.url
+        item.canonical_url = canonical(candidate)
+        if item.canonical_url in self.seen or item.canonical_url in spider.known:
+            # Remember the variant's own URL (an AMP page), not the canonical one already stored.
+            self.stats.inc_value("rasad/dropped/duplicate")
+            spider.to_remember.append({"url": canonical(item.url), "status": "duplicate", "reason": item.canonical_url})
+            raise Dropped("duplicate", f"{item.url}: same article as {item.canonical_url}")
+        self.seen.add(item.canonical_url)
+        return item
+
+
+class DateWindowPipeline(_Stage):
+    """Drops articles published before the crawl's `since` (listings without dates let them through)."""
+
+    def process_item(self, item: Article, spider: Spider) -> Article:
+        if item.published_at:
+            try:
+                published = datetime.fromisoformat(item.published_at)
+            except ValueError:
+                return item
+            if published.tzinfo is not None and published < spider.since:
+                self.drop(item, spider, "old", f"published {item.published_at}, before {spider.since.isoformat()}")
+        return item
+
+
+class LanguagePipeline(_Stage):
+    """Keeps Arabic articles only, judged on the text itself.
+
+    The page's declared language is not enough: Arabic services carry English pages under a site-wide
+    lang="ar", so the share of Arabic letters in title and body decides.
+    """
+
+    def process_item(self, item: Article, spider: Spider) -> Article:
+        ratio = arabic_ratio(f"{item.title}\n{item.body}")
+        if ratio < ARABIC_MIN_RATIO:
+            declared = item.language or "none"
+            self.drop(item, spider, "language", f"{ratio:.0%} Arabic letters (declared {declared})")
+        item.language = "ar"
+        return item
+
+
+class RelevancePipeline(_Stage):
+    """Scores relevance to the topic; irrelevant articles are dropped and remembered."""
+
+    def __init__(self, crawler: Crawler):
+        super().__init__(crawler)
+        config = config_of(crawler)
+        self.topic = topic_of(crawler)
+        self.reference_text = Path(config.path(self.topic.reference)).read_text(encoding="utf-8")
+
+    def process_item(self, item: Article, spider: Spider) -> Article:
+        from crawler.relevance import score_relevance
+
+        rel = score_relevance(item, self.topic, reference_text=self.reference_text)
+        item.topic = self.topic.name
+        item.relevance = round(float(rel.score), 4)
+        item.relevance_reason = rel.reason
+        if not rel.is_relevant:
+            self.drop(item, spider, "irrelevant", f"relevance {rel.score:.2f}: {rel.reason}")
+        self.stats.inc_value("rasad/relevant")
+        if item.source:
+            self.stats.inc_value(f"rasad/source/{item.source}/relevant")
+        return item
+
+
+class ComparePipeline(_Stage):
+    """Compares with the topic's reference and assigns a story cluster (MinHash LSH)."""
+
+    def __init__(self, crawler: Crawler):
+        from crawler.clusters import StoryIndex
+        from crawler.compare import Reference
+
+        super().__init__(crawler)
+        self.config = config_of(crawler)
+        topic = topic_of(crawler)
+        self.reference = Reference.from_topic(topic, self.config.path(topic.reference))
+        self.stories = StoryIndex()
+
+    def open_spider(self, spider: Spider) -> None:
+        """Seed the story index with stored articles of the window, so story ids hold across runs."""
+        from crawler.store import Store
+
+        store = Store(self.config)
+        try:
+            if not store.ping():
+                return
+            query = {"range": {"published_at": {"gte": spider.since.isoformat()}}}
+            docs = sorted(store.scan("articles", query=query, fields=["lead", "body", "indexed_at"]),
+                          key=lambda d: (d.get("indexed_at") or "", d["id"]))
+            for d in docs:
+                self.stories.add(d["id"], f"{d.get('lead') or ''}\n{d.get('body') or ''}")
+            log.info("story index seeded with %d stored articles", len(docs))
+        except Exception as exc:  # noqa: BLE001 - clusters then start from this run only
+            log.warning("story index not seeded from the store: %s", exc)
+        finally:
+            store.close()
+
+    def process_item(self, item: Article, spider: Spider) -> Article:
+        from crawler.compare import compare
+
+        text = "\n".join(p for p in (item.lead, item.body) if p)
+        c = compare(text, self.reference, self.config.compare, title=item.title)
+        item.similarity = c.similarity
+        item.relation = c.relation
+        item.facts_shared = c.facts_shared
+        item.facts_conflicting = c.facts_conflicting
+        item.facts_missing = c.facts_missing
+        item.novel_sentences = c.novel_sentences
+        item.story_id = str(self.stories.add(item.doc_id, text))
+        self.stats.inc_value(f"rasad/relation/{c.relation}")
+        return item
+
+
+class StorePipeline(_Stage):
+    """Bulk upserts into Elasticsearch (spooled to disk when it is down) and remembers dropped URLs."""
+
+    def __init__(self, crawler: Crawler):
+        super().__init__(crawler)
+        self.config = config_of(crawler)
+        self.batch_size = crawler.settings.getint("RASAD_STORE_BATCH", 50)
+        self.batch: list[Article] = []
+        self.store: Any = None
+
+    def open_spider(self, spider: Spider) -> None:
+        from crawler.store import Store
+
+        self.store = Store(self.config)
+
+    def process_item(self, item: Article, spider: Spider) -> Article:
+        if not item.word_count:
+            item.word_count = len(tokens(item.body))
+        if not item.content_hash:
+            item.content_hash = hashlib.sha1(normalize(item.body).encode("utf-8")).hexdigest()
+        self.batch.append(item)
+        if len(self.batch) >= self.batch_size:
+            self.flush(spider)
+        return item
+
+    def flush(self, spider: Spider) -> None:
+        """Write the pending batch and the URLs to remember."""
+        batch, self.batch = self.batch, []
+        if batch:
+            result = self.store.index_articles(batch)
+            for key in ("indexed", "spooled", "failed"):
+                self.stats.inc_value(f"rasad/{key}", getattr(result, key))
+            for err in result.errors[:5]:
+                log.error("not indexed: %s", err)
+            if not result.failed:
+                for a in batch:
+                    self.stats.inc_value(f"rasad/source/{a.source}/stored")
+        remember, spider.to_remember = spider.to_remember, []
+        if remember:
+            self.store.remember_urls(remember)
+            self.stats.inc_value("rasad/remembered", len(remember))
+
+    def close_spider(self, spider: Spider) -> None:
+        try:
+            self.flush(spider)
+        finally:
+            self.store.close()

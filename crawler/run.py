@@ -1,0 +1,294 @@
+"""One crawl cycle: `run_crawl(config, ...)` runs Scrapy in a child process and returns its counts.
+
+Twisted's reactor cannot be restarted within a process, and the scheduler runs many crawls in one
+long-lived process, so each crawl runs `python -m crawler.run` as a child: the configuration goes in
+as JSON on stdin (secrets stay in the environment), the counts come back as JSON on stdout, logs go
+to stderr. `crawl_in_process` is what the child runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import SecretStr
+
+from crawler.config import Config
+from crawler.sources.base import Source
+
+log = logging.getLogger(__name__)
+
+STOP_POLL_S = 0.5
+
+
+class CrawlError(RuntimeError):
+    """The crawl process failed (the message names the exit status)."""
+
+
+@dataclass
+class CrawlStats:
+    """Counts of one crawl cycle; `counts` is the flat form recorded in the runs index."""
+
+    discovered: int = 0
+    fetched: int = 0
+    extracted: int = 0
+    relevant: int = 0
+    indexed: int = 0
+    spooled: int = 0
+    failed: int = 0
+    remembered: int = 0
+    skipped_known: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    error_kinds: dict[str, int] = field(default_factory=dict)
+    discovered_via: dict[str, int] = field(default_factory=dict)
+    relations: dict[str, int] = field(default_factory=dict)
+    per_source: dict[str, dict[str, int]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    duration_s: float = 0.0
+    counts: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def articles_per_s(self) -> float:
+        return self.extracted / self.duration_s if self.duration_s else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CrawlStats:
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+def stats_from_scrapy(raw: dict[str, Any], duration_s: float) -> CrawlStats:
+    """CrawlStats from Scrapy's stats dict (keys rasad/...)."""
+    s = CrawlStats(duration_s=round(duration_s, 3))
+    for key, value in raw.items():
+        if not key.startswith("rasad/") or not isinstance(value, int | float):
+            continue
+        parts = key.split("/")[1:]
+        head = parts[0]
+        if head == "source" and len(parts) >= 3:
+            s.per_source.setdefault(parts[1], {})["/".join(parts[2:])] = value
+        elif head == "dropped":
+            s.dropped[parts[1]] = value
+        elif head == "errors":
+            s.error_kinds[parts[1]] = value
+        elif head == "discovered_via":
+            s.discovered_via[parts[1]] = value
+        elif head == "relation":
+            s.relations[parts[1]] = value
+        elif head == "skipped" and parts[1:] == ["known"]:
+            s.skipped_known = value
+        elif head in CrawlStats.__dataclass_fields__ and len(parts) == 1:
+            setattr(s, head, value)
+    flat: dict[str, float] = {k: getattr(s, k) for k in (
+        "discovered", "fetched", "extracted", "relevant", "indexed", "spooled", "failed", "remembered", "skipped_known")}
+    for prefix, d in (("dropped", s.dropped), ("errors", s.error_kinds), ("via", s.discovered_via),
+                      ("relation", s.relations)):
+        flat.update({f"{prefix}_{k}": v for k, v in d.items()})
+    flat["duration_s"] = s.duration_s
+    s.counts = flat
+    return s
+
+
+# -- what to crawl ------------------------------------------------------------------------------
+
+
+def select_sources(config: Config, names: list[str] | None = None) -> list[Source]:
+    """The configured outlets (base URL override applied), narrowed to `names` when given."""
+    from crawler.sources.registry import sources_for
+
+    return sources_for(config, names)  # UnknownSourceError names the known outlets
+
+
+def catalog(config: Config) -> list[Source]:
+    """Every registered outlet (base URL override applied): attributes aggregator links to outlets."""
+    from crawler.sources.registry import all_sources, sources_for
+
+    return sources_for(config, [s.name for s in all_sources()])
+
+
+def aggregator_queries(config: Config, queries: list[str], since: datetime) -> list[Any]:
+    """Google News RSS and GDELT requests for the topic's queries (none when aggregators are off)."""
+    from crawler.sources.aggregators import gdelt_urls, google_news_urls
+    from crawler.spiders.news import GDELT, GOOGLE_NEWS, AggregatorQuery
+
+    if not config.crawl.aggregators or not queries:
+        return []
+    override = config.crawl.base_url_override
+    # Under an override the stand-ins keep the real services' paths below their own prefix.
+    gn_base = override.replace("{source}", "google-news").rstrip("/") + "/rss/search" if override else None
+    gd_base = override.replace("{source}", "gdelt").rstrip("/") + "/api/v2/doc/doc" if override else None
+    days = max(1, (datetime.now(UTC) - since).days)
+    timespan = f"{min(days, 90)}d"  # GDELT's DOC API looks back 3 months at most
+    return [AggregatorQuery(GOOGLE_NEWS, u) for u in google_news_urls(queries, base=gn_base)] + [
+        AggregatorQuery(GDELT, u) for u in gdelt_urls(queries, timespan, base=gd_base)
+    ]
+
+
+def known_urls(config: Config) -> set[str]:
+    """URLs already indexed or remembered; empty (with a warning) when Elasticsearch is unreachable."""
+    from crawler.store import Store
+
+    store = Store(config)
+    try:
+        if not store.ping():
+            log.warning("Elasticsearch unreachable: known URLs not loaded, every listed article is fetched")
+            return set()
+        return store.known_urls()
+    finally:
+        store.close()
+
+
+# -- the crawl ------------------------------------------------------------------------------
+
+
+def crawl_in_process(
+    config: Config,
+    *,
+    source_names: list[str] | None = None,
+    since: datetime | None = None,
+    run_id: str | None = None,
+    stopping: threading.Event | None = None,
+) -> CrawlStats:
+    """Run one crawl with Scrapy in this process. Call at most once per process (reactor).
+
+    `stopping` covers a stop requested before Scrapy has installed its own signal handlers.
+    """
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.settings import settings_for
+    from crawler.sources.aggregators import parse_gdelt
+    from crawler.spiders.news import NewsSpider
+
+    since = since or datetime.now(UTC) - timedelta(days=config.crawl.since_days)
+    topic = config.topic()
+    sources = select_sources(config, source_names)
+    known = known_urls(config)
+    aggregators = aggregator_queries(config, topic.queries, since) if not source_names else []
+    log.info("crawl %s: %d outlets, %d aggregator queries, %d known URLs, since %s",
+             run_id or "-", len(sources), len(aggregators), len(known), since.isoformat())
+    settings = settings_for(config)
+    settings.update(RASAD_CONFIG=config, RASAD_TOPIC=topic.name, LOG_FORMATTER="crawler.pipelines.DropLogFormatter")
+    process = CrawlerProcess(settings, install_root_handler=True)
+    crawler = process.create_crawler(NewsSpider)
+    started = time.monotonic()
+    failures: list[str] = []
+    done = process.crawl(crawler, sources=sources, catalog=catalog(config), since=since, queries=topic.queries,
+                         known=known, aggregators=aggregators, parse_gdelt=parse_gdelt, run_id=run_id)
+    done.addErrback(lambda f: failures.append(f.getTraceback()))
+    if stopping is not None:
+        from twisted.internet import reactor
+
+        def stop_if_asked() -> None:
+            if stopping.is_set():
+                log.info("stop requested during start-up: closing the crawl")
+                process.stop()
+
+        reactor.addSystemEventTrigger("after", "startup", stop_if_asked)
+    process.start()
+    if failures:
+        raise CrawlError(f"crawl {run_id or '-'} failed:\n{failures[0]}")
+    stats = stats_from_scrapy(crawler.stats.get_stats() if crawler.stats else {}, time.monotonic() - started)
+    for name, counts in sorted(stats.per_source.items()):
+        log.info("outlet %s: %s", name, ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+    log.info("crawl done in %.1fs: discovered=%d fetched=%d extracted=%d relevant=%d indexed=%d spooled=%d "
+             "dropped=%s errors=%s (%.1f articles/s)", stats.duration_s, stats.discovered, stats.fetched,
+             stats.extracted, stats.relevant, stats.indexed, stats.spooled, stats.dropped, stats.error_kinds,
+             stats.articles_per_s)
+    return stats
+
+
+def _config_payload(config: Config) -> dict[str, Any]:
+    # Secrets are dumped masked; the child reads them from its (inherited) environment instead.
+    return config.model_dump(mode="json", exclude={"elasticsearch": {"password"}, "smtp": {"password"},
+                                                   "kibana": {"password"}})
+
+
+def _config_from_payload(data: dict[str, Any]) -> Config:
+    config = Config.model_validate(data)
+    config.elasticsearch.password = SecretStr(os.environ.get("ES_PASSWORD", ""))
+    return config
+
+
+def run_crawl(
+    config: Config,
+    *,
+    source_names: list[str] | None = None,
+    since: datetime | None = None,
+    run_id: str | None = None,
+    stop: threading.Event | None = None,
+) -> CrawlStats:
+    """Run one crawl cycle in a child process and return its counts.
+
+    Args:
+        config: the validated configuration.
+        source_names: crawl only these outlets (no aggregators then); None for all configured.
+        since: only articles published since this instant (default: crawl.since_days back).
+        run_id: recorded on every indexed article.
+        stop: when set, the child gets SIGTERM (Scrapy's graceful shutdown) and is awaited.
+    Raises:
+        CrawlError: the child failed without producing counts.
+    """
+    payload = {
+        "config": _config_payload(config),
+        "source_names": source_names,
+        "since": since.isoformat() if since else None,
+        "run_id": run_id,
+    }
+    cmd = [sys.executable, "-m", "crawler.run", "--payload", "-"]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8")
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(json.dumps(payload, ensure_ascii=False))
+    proc.stdin.close()
+    chunks: list[str] = []
+    reader = threading.Thread(target=lambda: chunks.append(proc.stdout.read()), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    terminated = False
+    while proc.poll() is None:
+        if stop is not None and stop.is_set() and not terminated:
+            log.info("stop requested: asking the crawl (pid %d) to finish", proc.pid)
+            proc.terminate()
+            terminated = True
+        time.sleep(STOP_POLL_S)
+    reader.join()
+    out = "".join(chunks).strip().splitlines()
+    if terminated and not out:
+        return CrawlStats(errors=["crawl interrupted by a stop request before it produced counts"])
+    if proc.returncode != 0 or not out:
+        raise CrawlError(f"crawl process {' '.join(cmd)} exited with status {proc.returncode}")
+    stats = CrawlStats.from_dict(json.loads(out[-1]))
+    return stats
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m crawler.run --payload -`: the child side of run_crawl."""
+    parser = argparse.ArgumentParser(prog="python -m crawler.run", description=__doc__)
+    parser.add_argument("--payload", default="-", help="JSON payload file ('-' for stdin)")
+    args = parser.parse_args(argv)
+    text = sys.stdin.read() if args.payload == "-" else open(args.payload, encoding="utf-8").read()
+    payload = json.loads(text)
+    config = _config_from_payload(payload["config"])
+    # Until Scrapy installs its graceful handlers, a stop request only sets this flag.
+    stopping = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopping.set())
+    since = datetime.fromisoformat(payload["since"]) if payload.get("since") else None
+    stats = crawl_in_process(config, source_names=payload.get("source_names"), since=since,
+                             run_id=payload.get("run_id"), stopping=stopping)
+    sys.stdout.write(json.dumps(stats.to_dict(), ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Which links on a search or list page are articles, and which outlet a URL belongs to."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from scrapy.http import TextResponse
+from scrapy.linkextractors import LinkExtractor
+from w3lib.url import canonicalize_url
+
+from crawler.sources.base import Source
+
+# Article URLs carry an id or a date; navigation pages (sections, tags, about) do not.
+ARTICLE_HINT = re.compile(r"\d{3,}")
+NOT_PAGES = re.compile(r"\.(xml|rss|gz|jpe?g|png|gif|webp|svg|pdf|mp[34]|zip|css|js)$", re.I)
+
+
+def canonical(url: str) -> str:
+    """The form URLs are compared and stored in: sorted query, no fragment."""
+    return canonicalize_url(url, keep_fragments=False)
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def belongs_to(url: str, source: Source) -> bool:
+    """True when the URL is on the outlet: under its base URL, or on one of its domains."""
+    if url.startswith(source.base_url):
+        return True
+    base_path = urlsplit(source.base_url).path.rstrip("/")
+    if base_path:  # an outlet moved under a path prefix (fixture site) owns only that prefix
+        return False
+    host = _host(url)
+    return any(host == d or host.endswith("." + d) for d in source.domains)
+
+
+def source_for_url(url: str, sources: Iterable[Source]) -> Source | None:
+    """The outlet a URL belongs to (the longest matching base URL wins), or None."""
+    matches = [s for s in sources if belongs_to(url, s)]
+    return max(matches, key=lambda s: len(s.base_url), default=None)
+
+
+def looks_like_article(url: str, source: Source) -> bool:
+    """An outlet's article URL: its pattern when declared, else a path with an id and no file suffix."""
+    if not belongs_to(url, source):
+        return False
+    if source.article_url_pattern:
+        return re.search(source.article_url_pattern, url) is not None
+    path = urlsplit(url).path
+    base_path = urlsplit(source.base_url).path
+    below = path[len(base_path):] if path.startswith(base_path) else path
+    return bool(ARTICLE_HINT.search(below)) and not NOT_PAGES.search(below)
+
+
+def article_links(response: TextResponse, source: Source) -> list[str]:
+    """Article links of a search-results or list page, in page order, without duplicates."""
+    own = {canonical(u) for u in (*source.feeds, *source.sitemaps, *source.list_pages)}
+    own.add(canonical(response.url))
+    seen: set[str] = set()
+    out = []
+    for link in LinkExtractor(unique=True).extract_links(response):
+        c = canonical(link.url)
+        if c in seen or c in own or not looks_like_article(link.url, source):
+            continue
+        seen.add(c)
+        out.append(link.url)
+    return out

@@ -1,0 +1,20 @@
+"""`rasad schedule`: the long-running APScheduler service (crawl and digest on their crontabs)."""
+
+from __future__ import annotations
+
+import argparse
+
+from crawler.config import Config
+from jobs.scheduler import serve
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "schedule",
+        help="run the scheduler service in the foreground (crawl and digest on schedule.crawl_cron / digest_cron)",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    return serve(config)

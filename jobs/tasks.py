@@ -1,0 +1,255 @@
+"""Job functions: crawl, digest and the cron cycle (lock, replay spool, crawl, send pending, digest).
+
+The `*_job` functions are module-level and take only serialisable arguments (the configuration path)
+so that APScheduler can store them in its SQLite job store; they reload the configuration each run.
+
+Graceful stop: SIGTERM/SIGINT set `STOP`. Nothing new starts once it is set; the running crawl is
+handed the event (`run_crawl(..., stop=STOP)`) and is expected to check it between sources and, when
+it runs Scrapy in a subprocess, to send that child SIGTERM (Scrapy's own graceful shutdown: in-flight
+requests finish, pipelines flush) and wait for it. A second signal kills the process at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import logging
+import signal
+import threading
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from crawler.config import Config, ConfigError, load_config
+from crawler.store import Store
+from jobs.lock import LockHeld, run_lock
+from jobs.runs import FAILED, INTERRUPTED, OK, PARTIAL, track_run
+
+log = logging.getLogger(__name__)
+
+STOP = threading.Event()
+SKIPPED = "skipped"
+# Worst first: the cycle's status is the worst of its steps.
+_SEVERITY = {FAILED: 4, INTERRUPTED: 3, PARTIAL: 2, SKIPPED: 1, OK: 0}
+
+
+# -- signals ----------------------------------------------------------------------------------
+
+
+def install_signal_handlers(on_stop: Callable[[int], None] | None = None) -> None:
+    """SIGTERM/SIGINT set STOP (and call `on_stop`); a second signal terminates immediately.
+
+    Must be called from the main thread (Python delivers signals there).
+    """
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        if STOP.is_set():
+            log.warning("second %s: stopping now without waiting", name)
+            signal.signal(signum, signal.SIG_DFL)
+            signal.raise_signal(signum)
+            return
+        log.info("received %s: finishing the current step, then shutting down", name)
+        STOP.set()
+        if on_stop is not None:
+            on_stop(signum)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, handler)
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def config_path_of(config: Config) -> str | None:
+    """The absolute path of the configuration file, or None for built-in defaults (job arguments)."""
+    if config.source_file == "<defaults>":
+        return None
+    return str(Path(config.source_file).resolve())
+
+
+def open_job_store(config: Config) -> Store:
+    """A Store for a job: starts the local node if configured, creates the schema when reachable.
+
+    An unreachable cluster is not fatal: the store spools writes and the next run replays them.
+    """
+    from jobs.context import ensure_elasticsearch  # imported late: pulls in the node launcher
+
+    try:
+        ensure_elasticsearch(config)
+    except ConfigError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the run goes on and spools
+        log.warning("local Elasticsearch node could not be started: %s", exc)
+    store = Store(config)
+    if store.ping():
+        try:
+            store.init()  # idempotent; without it a write would auto-create an index named like the alias
+        except Exception as exc:  # noqa: BLE001
+            log.error("Elasticsearch schema setup failed at %s: %s", config.elasticsearch.effective_url, exc)
+    else:
+        log.warning(
+            "Elasticsearch at %s unreachable: writes will be spooled to %s",
+            config.elasticsearch.effective_url,
+            store.spool.dir,
+        )
+    return store
+
+
+def _stats_counts(stats: Any) -> tuple[dict[str, Any], list[str]]:
+    """Numeric counts and error messages from whatever run_crawl returned."""
+    if stats is None:
+        return {}, []
+    if isinstance(stats, Mapping):
+        data = dict(stats)
+    elif dataclasses.is_dataclass(stats) and not isinstance(stats, type):
+        data = dataclasses.asdict(stats)
+    else:
+        data = dict(vars(stats))
+    counts = data.pop("counts", None)
+    errors = data.pop("errors", None) or []
+    if not isinstance(counts, Mapping):
+        counts = data
+    numeric = {k: v for k, v in counts.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+    return numeric, [str(e) for e in errors]
+
+
+def _call_run_crawl(config: Config, run_id: str, source_names: list[str] | None, since: datetime | None) -> Any:
+    from crawler.run import run_crawl  # late: pulls in Scrapy
+
+    kwargs: dict[str, Any] = {"source_names": source_names, "since": since, "run_id": run_id}
+    if "stop" in inspect.signature(run_crawl).parameters:
+        kwargs["stop"] = STOP
+    return run_crawl(config, **kwargs)
+
+
+def _crawl_step(
+    config: Config,
+    store: Store,
+    trigger: str,
+    source_names: list[str] | None = None,
+    since: datetime | None = None,
+    extra_counts: Mapping[str, int] | None = None,
+) -> dict[str, Any]:
+    with track_run(store, "crawl", trigger) as run:
+        run.add_counts(extra_counts or {})
+        stats = _call_run_crawl(config, run.run_id, source_names, since)
+        counts, errors = _stats_counts(stats)
+        run.add_counts(counts)
+        for err in errors:
+            run.error(err)
+        if STOP.is_set():
+            run.mark(INTERRUPTED)
+    return run.to_doc()
+
+
+def _digest_step(config: Config, store: Store, trigger: str, send: bool) -> dict[str, Any]:
+    from reports.service import make_digest, send_pending
+
+    with track_run(store, "digest", trigger) as run:
+        if send:
+            run.count("pending_sent", send_pending(config, store))
+        outcome = make_digest(config, store, send=send, run_id=run.run_id)
+        run.count("articles", outcome.article_count)
+        run.count("files", len(outcome.files))
+        run.count("sent", int(bool(outcome.sent)))
+        if outcome.error:
+            run.error(outcome.error)
+        if outcome.status == "failed":
+            run.mark(FAILED)
+    return {**run.to_doc(), "digest_id": outcome.digest_id, "digest_status": outcome.status}
+
+
+def _replay(store: Store) -> int:
+    try:
+        return store.replay_spool()
+    except Exception as exc:  # noqa: BLE001 - a corrupt spool file must not stop the crawl
+        log.error("spool replay failed: %s", exc)
+        return 0
+
+
+# -- entry points taking a Config (commands) --------------------------------------------------
+
+
+def crawl(
+    config: Config,
+    trigger: str = "manual",
+    *,
+    source_names: list[str] | None = None,
+    since: datetime | None = None,
+    lock_wait: float = 0.0,
+) -> dict[str, Any]:
+    """One crawl under the run lock, with its run record. Raises LockHeld when another run is going."""
+    with run_lock(config, wait=lock_wait, cancel=STOP):
+        store = open_job_store(config)
+        replayed = _replay(store)
+        return _crawl_step(config, store, trigger, source_names, since, {"spool_replayed": replayed})
+
+
+def digest(config: Config, trigger: str = "manual", *, send: bool = True, lock_wait: float = 0.0) -> dict[str, Any]:
+    """Send pending digests, then build (and send) the digest for the new period, under the run lock."""
+    with run_lock(config, wait=lock_wait, cancel=STOP):
+        store = open_job_store(config)
+        _replay(store)
+        return _digest_step(config, store, trigger, send)
+
+
+def cycle(config: Config, trigger: str = "cron") -> dict[str, Any]:
+    """What cron runs: lock, replay spool, crawl, send pending, digest and send. Raises LockHeld.
+
+    A failed crawl does not prevent the digest (it reports what is already indexed).
+    """
+    result: dict[str, Any] = {}
+    with run_lock(config):
+        store = open_job_store(config)
+        replayed = _replay(store)
+        result["spool_replayed"] = replayed
+        steps: dict[str, Callable[[], dict[str, Any]]] = {
+            "crawl": lambda: _crawl_step(config, store, trigger, extra_counts={"spool_replayed": replayed}),
+            "digest": lambda: _digest_step(config, store, trigger, send=True),
+        }
+        for name, step in steps.items():
+            if STOP.is_set():
+                log.info("stop requested: %s not started", name)
+                result[name] = {"kind": name, "status": SKIPPED, "reason": "stop requested"}
+                continue
+            try:
+                result[name] = step()
+            except Exception as exc:  # noqa: BLE001 - recorded as failed by track_run; go on
+                log.exception("%s failed", name)
+                result[name] = {"kind": name, "status": FAILED, "errors": [f"{type(exc).__name__}: {exc}"]}
+    statuses = [result[n]["status"] for n in steps]
+    if STOP.is_set() and SKIPPED in statuses:
+        statuses.append(INTERRUPTED)
+    result["status"] = max(statuses, key=lambda s: _SEVERITY.get(s, 4))
+    return result
+
+
+# -- APScheduler jobs (serialisable arguments only) --------------------------------------------
+
+
+def crawl_job(config_path: str | None, trigger: str = "schedule") -> dict[str, Any]:
+    """Scheduled crawl; skipped (not failed) when another run holds the lock."""
+    config = load_config(config_path)
+    try:
+        return crawl(config, trigger)
+    except LockHeld as exc:
+        log.warning("crawl skipped: %s", exc)
+        return {"kind": "crawl", "status": SKIPPED, "reason": str(exc)}
+
+
+def digest_job(config_path: str | None, send: bool = True, trigger: str = "schedule") -> dict[str, Any]:
+    """Scheduled digest; waits for a running crawl up to schedule.misfire_grace_time, then skips."""
+    config = load_config(config_path)
+    try:
+        return digest(config, trigger, send=send, lock_wait=float(config.schedule.misfire_grace_time))
+    except LockHeld as exc:
+        log.warning("digest skipped: %s", exc)
+        return {"kind": "digest", "status": SKIPPED, "reason": str(exc)}
+
+
+def run_once(config_path: str | None, trigger: str = "cron") -> dict[str, Any]:
+    """The cron cycle from a configuration path (see `cycle`). Raises LockHeld when locked."""
+    return cycle(load_config(config_path), trigger)
