@@ -19,7 +19,7 @@ setup: $(BIN)/rasad $(JARS)
 
 # The main job on the embedded default: local Elasticsearch node, then one crawl + digest cycle.
 run: setup
-	$(BIN)/rasad run-once
+	$(BIN)/rasad run-once --demo-if-offline
 
 # The whole pipeline offline: local node, fixture site, digest, mail to a local SMTP sink.
 demo: setup

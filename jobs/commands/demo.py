@@ -8,6 +8,7 @@ Demo data goes to its own indices (prefix `<prefix>-demo`) so it never mixes wit
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import shutil
 from pathlib import Path
@@ -25,12 +26,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+DEMO_SITE_PORT = 8765  # fixed, so article URLs (and what is already known) stay the same across demos
+
+
+def fixture_outlets() -> list[str]:
+    """The registered outlets that the fixture site serves."""
+    from jobs.fixture_site import SITE_DIR
+
+    return list(json.loads((SITE_DIR / "manifest.json").read_text(encoding="utf-8"))["outlets"])
+
+
 def demo_config(config: Config, site_base: str, smtp_port: int) -> Config:
     """The configuration of a demo run: fixture site, loopback allowed, local mail sink, own indices."""
     cfg = config.model_copy(deep=True)
     cfg.elasticsearch.index_prefix = f"{config.elasticsearch.index_prefix}-demo"
     cfg.crawl.base_url_override = site_base
-    cfg.crawl.sources = []
+    cfg.crawl.sources = fixture_outlets()
     cfg.crawl.allow_private_addresses = True  # the fixture site is on 127.0.0.1
     cfg.crawl.download_delay = 0.0
     cfg.spool.dir = str(cfg.path("var/demo/spool"))
@@ -52,7 +63,11 @@ def run(args: argparse.Namespace, config: Config) -> int:
     out_dir = config.path(config.digest.out_dir) / "demo"
     mail_dir = out_dir / "mail"
     shutil.rmtree(mail_dir, ignore_errors=True)
-    site = start_fixture_site()
+    try:
+        site = start_fixture_site(DEMO_SITE_PORT)
+    except OSError:
+        log.warning("port %d is busy: the demo site takes a free port (articles will look new)", DEMO_SITE_PORT)
+        site = start_fixture_site()
     sink = MailSink(mail_dir).start()
     try:
         cfg = demo_config(config, site.outlet_base, sink.port)
@@ -71,8 +86,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
     counts = crawl.get("counts", {})
     print(f"crawl:  {crawl['status']}  " + "  ".join(f"{k}={v}" for k, v in sorted(counts.items()) if not k.startswith("source_")))
     print(f"digest: {digest['status']}  {digest.get('digest_id', '')}  {digest.get('digest_status', '')}")
-    files = sorted(p for p in out_dir.glob("rasad-digest-*") if p.is_file())
-    for f in files[-4:]:
+    short = str(digest.get("digest_id", ""))[:8]
+    files = sorted(p for p in out_dir.glob(f"rasad-digest-*-{short}.*") if p.is_file()) if short else []
+    for f in files:
         print(f"  file: {f}")
     for msg in sink.saved:
         print(f"  mail received by the local SMTP sink: {msg}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import socket
 import sys
 
 from crawler.config import Config
@@ -21,10 +22,31 @@ log = logging.getLogger(__name__)
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run-once", help="crawl, then build and send the digest: what cron calls")
     p.add_argument("--trigger", default="cron", help="recorded in the run records (default: cron)")
+    p.add_argument(
+        "--demo-if-offline",
+        action="store_true",
+        help="when no outlet can be reached (no network), run `rasad demo` against the offline fixture site instead",
+    )
     p.set_defaults(func=run)
 
 
+def network_reachable(hosts: tuple[str, ...] = ("arabic.news.cn", "www.aljazeera.net", "news.google.com"), timeout: float = 3.0) -> bool:
+    """True when at least one outlet answers a TCP connection on port 443."""
+    for host in hosts:
+        try:
+            with socket.create_connection((host, 443), timeout=timeout):
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def run(args: argparse.Namespace, config: Config) -> int:
+    if args.demo_if_offline and not config.crawl.base_url_override and not network_reachable():
+        log.warning("no outlet is reachable (no network): running the offline demo against the fixture site instead")
+        from jobs.commands import demo
+
+        return demo.run(argparse.Namespace(fresh=False), config)
     tasks.install_signal_handlers()
     try:
         result = tasks.cycle(config, trigger=args.trigger)
