@@ -128,8 +128,10 @@ class LocalNode:
             # The runner numbers nodes from 1: http port = base + node number.
             "-baseHttpPort",
             str(self.port - 1),
+            # One cluster name per port: two local nodes (a developer's and a test's) would otherwise
+            # find each other on the transport ports 9300+ and merge into one cluster.
             "-clusterName",
-            "rasad-local",
+            f"rasad-local-{self.port}",
         ]
         started = time.monotonic()
         with open(self.log_file, "ab") as logfh:

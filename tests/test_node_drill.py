@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import urllib.request
+
 import pytest
 
 from crawler.config import load_config
@@ -13,7 +16,7 @@ from tests.test_store import make_article
 pytestmark = [pytest.mark.es, pytest.mark.slow]
 
 
-def test_node_stopped_then_restarted_nothing_lost(tmp_path) -> None:
+def test_node_stopped_then_restarted_nothing_lost(tmp_path, es_url: str) -> None:
     port = free_node_port()
     cfg = load_config(write_config(tmp_path, "", "rasad-drill"), env={"RASAD_ES_PORT": str(port)})
     cfg.elasticsearch.local_data_dir = str(tmp_path / "node")
@@ -21,6 +24,10 @@ def test_node_stopped_then_restarted_nothing_lost(tmp_path) -> None:
     node.up(timeout=180)
     try:
         assert node.up().running  # idempotent: a second `up` reuses the running node
+        # A cluster of its own: it must not join the shared node found on the transport ports 9300+
+        # (which would leave that node's indices red when this one stops).
+        own = _health(node.url)
+        assert own["number_of_nodes"] == 1 and own["cluster_name"] != _health(es_url)["cluster_name"]
         store = Store(cfg)
         store.init()
         store.index_articles([make_article(i) for i in range(3)])
@@ -36,3 +43,8 @@ def test_node_stopped_then_restarted_nothing_lost(tmp_path) -> None:
     finally:
         node.down()
     assert not node.status().running
+
+
+def _health(url: str) -> dict:
+    with urllib.request.urlopen(url.rstrip("/") + "/_cluster/health", timeout=30) as answer:
+        return json.load(answer)
