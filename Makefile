@@ -2,7 +2,8 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-JARS := infra/es-node/target/jars/elasticsearch-7.10.2.jar
+# A stamp file: the jars keep their release dates, older than pom.xml, so make would re-run mvn.
+JARS := infra/es-node/target/.resolved
 
 .PHONY: setup run demo test lint bench es-up es-down clean
 
@@ -14,6 +15,7 @@ $(BIN)/rasad: pyproject.toml
 
 $(JARS): infra/es-node/pom.xml
 	mvn -q -B -f infra/es-node/pom.xml dependency:copy-dependencies
+	touch $@
 
 setup: $(BIN)/rasad $(JARS)
 

@@ -54,15 +54,22 @@ def corpus(n: int, seed: int = 11, copy_share: float = 0.15) -> tuple[list[tuple
     return docs, origin
 
 
-def run(n: int) -> str:
+def bench_clusters(n: int) -> dict:
+    """Assign stories to `n` articles; return seconds, stories and the share of copies found."""
     docs, origin = corpus(n)
     index = StoryIndex(threshold=0.5, num_perm=64)
     start = time.perf_counter()
     story = {doc_id: index.add(doc_id, text) for doc_id, text in docs}
     secs = time.perf_counter() - start
     found = sum(1 for c, o in origin.items() if story[c] == story[o])
-    stories = len(set(story.values()))
-    return f"| {n:,} | {secs:.1f} | {n / secs:,.0f} | {stories:,} | {found / max(1, len(origin)):.3f} |"
+    return {"articles": n, "seconds": secs, "stories": len(set(story.values())),
+            "copies_found": found / max(1, len(origin))}
+
+
+def run(n: int) -> str:
+    r = bench_clusters(n)
+    return (f"| {n:,} | {r['seconds']:.1f} | {n / r['seconds']:,.0f} | {r['stories']:,} | "
+            f"{r['copies_found']:.3f} |")
 
 
 def main(argv: list[str]) -> int:

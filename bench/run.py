@@ -1,7 +1,7 @@
 """`make bench`: measure Rasad side by side and write BENCHMARKS.md.
 
-Each section is a module of this package with one function returning a dict of measurements.
-The local Elasticsearch node is started if ES_URL is not set (and stopped afterwards).
+Each section (bench/sections.py) calls a module of this package that returns a dict of measurements.
+The local Elasticsearch node is started if ES_URL is not set (and left running, like `rasad es up`).
 """
 
 from __future__ import annotations
@@ -15,8 +15,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from crawler.config import load_config
+from crawler.config import Config, load_config
+
+if TYPE_CHECKING:
+    from bench.sections import Sizes
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("bench")
@@ -42,50 +46,66 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("elasticsearch").setLevel(logging.WARNING)  # one line per bulk request otherwise
 
     from jobs.context import ensure_elasticsearch
 
     config = load_config()
     ensure_elasticsearch(config)
-    sections = _sections(args.quick)
-    rows: list[tuple[str, str, str]] = []
-    for name, func in sections:
-        if args.only and name not in args.only:
-            continue
-        log.info("bench: %s ...", name)
-        start = time.perf_counter()
-        try:
-            for metric, value in func(config):
-                rows.append((name, metric, value))
-        except Exception as exc:  # a failed section is reported, the others still run
-            log.exception("bench section %s failed", name)
-            rows.append((name, "FAILED", f"{type(exc).__name__}: {exc}"))
-        log.info("bench: %s done in %.1fs", name, time.perf_counter() - start)
-    _write(Path(args.out), rows, args)
+    from bench.sections import FULL, QUICK
+
+    started = time.perf_counter()
+    rows, blocks = run_sections(config, QUICK if args.quick else FULL, args.only)
+    _write(Path(args.out), rows, blocks, args, time.perf_counter() - started)
     print(Path(args.out).read_text(encoding="utf-8"))
     return 0
 
 
-def _sections(quick: bool):
-    from bench import sections
+def run_sections(config: Config, sizes: Sizes, only: list[str] | None = None
+                 ) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
+    """Run the sections; returns the table rows (section, measurement, value) and markdown blocks."""
+    from bench.sections import all_sections
 
-    return sections.all_sections(quick)
+    rows: list[tuple[str, str, str]] = []
+    blocks: list[tuple[str, str]] = []
+    for name, func in all_sections(sizes):
+        if only and name not in only:
+            continue
+        log.info("bench: %s ...", name)
+        start = time.perf_counter()
+        try:
+            for item in func(config):
+                if isinstance(item, str):
+                    blocks.append((name, item))
+                else:
+                    rows.append((name, *item))
+        except Exception as exc:  # a failed section is reported, the others still run
+            log.exception("bench section %s failed", name)
+            rows.append((name, "FAILED", f"{type(exc).__name__}: {exc}"))
+        log.info("bench: %s done in %.1fs", name, time.perf_counter() - start)
+    return rows, blocks
 
 
-def _write(path: Path, rows: list[tuple[str, str, str]], args: argparse.Namespace) -> None:
+def _write(path: Path, rows: list[tuple[str, str, str]], blocks: list[tuple[str, str]],
+           args: argparse.Namespace, seconds: float) -> None:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
     lines = [
         "# Rasad benchmarks",
         "",
         f"- date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- machine: {machine()}",
-        f"- command: `make bench`{' (--quick)' if args.quick else ''} at commit {commit or 'unknown'}",
+        f"- command: `make bench`{' (--quick)' if args.quick else ''} (`python -m bench`) at commit "
+        f"{commit or 'unknown'} plus the working tree; {seconds / 60:.1f} minutes in all",
         "- Elasticsearch: the local 7.10.2 node (1 GiB heap) on the same machine",
+        "- the 2 cores are shared with other work on the machine: timings of separate sections vary by",
+        "  10-30% from run to run; the before / after section alternates both sides within one run",
         "",
         "| section | measurement | value |",
         "|---|---|---|",
     ]
     lines += [f"| {s} | {m} | {v} |" for s, m, v in rows]
+    for name, block in blocks:
+        lines += ["", f"## {name}", "", block]
     lines.append("")
     path.write_text("\n".join(lines), encoding="utf-8")
 

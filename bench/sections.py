@@ -1,26 +1,206 @@
-"""The benchmark sections run by bench/run.py, in order. Each yields (measurement, value) pairs."""
+"""The benchmark sections run by bench/run.py, in order.
+
+Each section yields (measurement, value) rows for the main table, or a markdown block (a str) that
+is printed after the table under the section's name.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from crawler.config import Config
 
-Section = Callable[[Config], Iterator[tuple[str, str]]]
+Item = tuple[str, str] | str
+Section = Callable[[Config], Iterator[Item]]
 
 
-def bulk_indexing(quick: bool) -> Section:
-    def run(config: Config) -> Iterator[tuple[str, str]]:
-        from bench.bench_bulk import bench_bulk
+@dataclass(frozen=True)
+class Sizes:
+    """How much each section measures."""
 
-        n = 2_000 if quick else 10_000
-        r = bench_bulk(config, n)
-        yield f"bulk upsert of {n:,} synthetic Arabic articles (300 words)", f"{r['docs_per_s']:,} docs/s ({r['seconds']} s)"
+    extract_pages: int
+    crawl_pages: int
+    cluster_sizes: tuple[int, ...]
+    digest_articles: int
+    bulk_docs: int
+    bulk_chunks: tuple[int, ...]
+    stage_pages: int
+    stage_rounds: int = 1
+
+
+FULL = Sizes(2_000, 10_000, (10_000, 100_000), 10_000, 10_000, (500, 1_000, 2_000), 400, 3)
+QUICK = Sizes(200, 300, (2_000, 10_000), 1_000, 2_000, (500, 1_000, 2_000), 100)
+
+
+def _pct(part: float, whole: float) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "-"
+
+
+def extraction(n: int) -> Section:
+    def run(config: Config) -> Iterator[Item]:
+        from bench.bench_extract import bench_extract
+
+        r = bench_extract(n)
+        yield (f"time per page, {n:,} generated pages in {r['layouts']} layouts",
+               f"Rasad {r['rasad_ms']:.2f} ms, trafilatura.extract {r['trafilatura_ms']:.2f} ms "
+               f"(ratio {r['rasad_ms'] / r['trafilatura_ms']:.2f}x)")
+        yield ("body token F1 against the generated body (mean)",
+               f"Rasad {r['rasad_vs_truth']:.3f}, trafilatura.extract {r['trafilatura_vs_truth']:.3f}")
+        yield ("agreement Rasad vs trafilatura.extract (mean token F1 / word-set Jaccard)",
+               f"{r['rasad_vs_trafilatura_f1']:.3f} / {r['rasad_vs_trafilatura_jaccard']:.3f}")
+        f1, layout = r["worst_layout"]
+        yield "pages with no body; Rasad's weakest layout", (
+            f"Rasad {r['rasad_empty']}, trafilatura {r['trafilatura_empty']}; {layout} (F1 {f1:.3f})")
 
     return run
 
 
-def all_sections(quick: bool) -> list[tuple[str, Section]]:
+def crawl(n: int) -> Section:
+    def run(config: Config) -> Iterator[Item]:
+        from bench.bench_crawl import STAGES, bench_crawl
+
+        r = bench_crawl(config, n)
+        total = r["crawl_s"]
+        yield (f"crawl of {n:,} pages from the local site (2 outlets, sitemaps and feeds) into Elasticsearch",
+               f"{r['fetched'] / total:.1f} pages/s, {r['indexed'] / total:.1f} indexed articles/s "
+               f"({r['fetched']:,} fetched, {r['indexed']:,} indexed, {r['stored']:,} in the index, "
+               f"dropped {r['dropped']}, errors {r['errors'] or 0}; {total:.1f} s in the crawl, "
+               f"{r['wall_s']:.1f} s with process start)")
+        yield "peak memory of the crawl process (VmHWM)", f"{r['peak_rss_mib']:.0f} MiB"
+        yield (f"second crawl cycle over the same {n:,} pages (all known)",
+               f"{r['second_crawl_s']:.1f} s ({r['second_skipped_known']:,} skipped as known, "
+               f"{r['second_fetched']:,} fetched); seeding story ids from the {r['stored']:,} stored articles "
+               f"{r['seed_stories_s']:.2f} s")
+        stages = r["stages"]
+        lines = ["Time per stage in the crawl (seconds of the crawl's wall time; the pipeline is",
+                 "synchronous in Scrapy's reactor thread, so the stages add up; the rest is Scrapy's engine,",
+                 "HTTP, scheduling, logging and waiting):", "",
+                 "| stage | seconds | share | ms per item it handled |", "|---|---:|---:|---:|"]
+        handled = {"extract": r["fetched"], "compare": r["indexed"], "store": r["indexed"]}
+        label = {"compare": "compare (with the story cluster)", "seed_stories": "seed_stories (once, empty index)"}
+        for stage in STAGES:
+            per = handled.get(stage, r["extracted"])
+            each = "-" if stage == "seed_stories" else f"{1000 * stages[stage] / max(1, per):.2f}"
+            lines.append(f"| {label.get(stage, stage)} | {stages[stage]:.2f} | {_pct(stages[stage], total)} | {each} |")
+        rest = total - sum(stages.values())
+        lines.append(f"| Scrapy, HTTP, other | {rest:.2f} | {_pct(rest, total)} | "
+                     f"{1000 * rest / max(1, r['fetched']):.2f} |")
+        lines += ["", f"The generated site recombines a few dozen source texts, so its {r['stored']:,} stored articles "
+                  f"fall into only {r['stories']:,} stories; the story look-up inside `compare` checks a new "
+                  "article against the candidates of its story, so it costs more here than on live coverage."]
+        yield "\n".join(lines)
+
+    return run
+
+
+def clusters(sizes: tuple[int, ...]) -> Section:
+    def run(config: Config) -> Iterator[Item]:
+        from bench.bench_clusters import bench_clusters
+
+        for n in sizes:
+            r = bench_clusters(n)
+            yield (f"story clustering (MinHash LSH) of {n:,} articles",
+                   f"{r['seconds']:.1f} s, {n / r['seconds']:,.0f} articles/s, {r['stories']:,} stories, "
+                   f"{r['copies_found']:.1%} of near copies joined to their original")
+
+    return run
+
+
+def digest(n: int) -> Section:
+    def run(config: Config) -> Iterator[Item]:
+        from bench.bench_digest import bench_digest_memory, bench_make_digest
+
+        for listed in (config.digest.max_articles, None):
+            r = bench_digest_memory(n, listed)
+            what = f"{r['listed']:,} listed" + (" (digest.max_articles)" if listed else " (all)")
+            yield (f"digest of {n:,} articles in the period, {what}: build / HTML / text / chart",
+                   f"{1000 * r['build_s']:.0f} / {1000 * r['html_s']:.0f} / {1000 * r['text_s']:.0f} / "
+                   f"{1000 * r['chart_s']:.0f} ms ({r['stories']:,} stories; HTML {r['html_kib']:,.0f} KiB)")
+        r = bench_make_digest(config, n)
+        yield (f"reports.service.make_digest with {n:,} articles in the store (query, build, render, write files)",
+               f"{r['seconds']:.2f} s ({r['articles']:,} articles, status {r['status']})")
+
+    return run
+
+
+def bulk_indexing(n: int, chunks: tuple[int, ...]) -> Section:
+    def run(config: Config) -> Iterator[Item]:
+        from bench.bench_bulk import bench_bulk
+
+        default = config.elasticsearch.bulk_chunk_size
+        for chunk in chunks:
+            r = bench_bulk(config, n, chunk_size=chunk)
+            mark = " (the default)" if chunk == default else ""
+            yield (f"bulk upsert of {n:,} synthetic Arabic articles (300 words), chunks of {chunk:,}{mark}",
+                   f"{r['docs_per_s']:,} docs/s ({r['seconds']} s)")
+
+    return run
+
+
+CHANGE = """The change, mainly in the comparison stage, the slowest per relevant article
+(`crawler/compare.py`, `crawler/facts.py`, `crawler/arabic.py`, `crawler/clusters.py`):
+
+- `facts.compare_facts` tokenised the article twice (once inside `extract_facts`, once for the name and
+  quote look-up); it now tokenises once (`facts._facts(tokens, text)`);
+- fact tokens and the stopword test of `arabic.stems` normalised every word with the full
+  `normalize` (NFKC, regexes, translations); they now go through `arabic.normalize_word`, the same
+  function behind an LRU cache (news vocabulary repeats from article to article);
+- the per-article TF-IDF fit runs inside `sklearn.config_context(skip_parameter_validation=True,
+  assume_finite=True)`: scikit-learn's argument checks cost about as much as the fit itself on
+  inputs this small, and the inputs are built by the code, not by a user;
+- `clusters.StoryIndex` draws datasketch's MinHash permutations once per index instead of once per
+  signature (they depend only on `num_perm` and the seed), which was a third of the cost of a
+  signature: in the crawl, in the story-cluster section and when the index is seeded from the store;
+- `arabic.arabic_ratio` (run twice per fetched page) counts letters without a Python loop per character;
+- seeding a crawl's story index from the store (`pipelines.ComparePipeline.open_spider`) keeps each stored
+  article's `story_id` (`StoryIndex.add(..., story=...)`) instead of looking it up again: one signature
+  per stored article and no LSH query (and a story whose first member left the window keeps its id).
+
+The same pages give byte-identical outputs before and after (digest of every body, relevance score,
+comparison and story id), so the labelled comparison tests are unaffected."""
+
+
+def before_after(n: int, rounds: int) -> Section:
+    def run(config: Config) -> Iterator[Item]:
+        from bench.before_after import BASELINE, before_after
+
+        r = before_after(n, rounds)
+        b, a = r["before"], r["after"]
+        same = "yes" if b["output_sha1"] == a["output_sha1"] else "NO"
+        per_article = ("extract", "relevance", "compare", "cluster")
+        tb = sum(b["ms_per_article"][s] for s in per_article)
+        ta = sum(a["ms_per_article"][s] for s in per_article)
+        cb, ca = b["ms_per_article"]["compare"], a["ms_per_article"]["compare"]
+        yield (f"per-article CPU stages, {n:,} pages, baseline {BASELINE[:7]} vs working tree",
+               f"compare {cb:.2f} -> {ca:.2f} ms ({cb / ca:.2f}x); extract+relevance+compare+cluster "
+               f"{tb:.2f} -> {ta:.2f} ms ({tb / ta:.2f}x); outputs identical: {same}")
+        lines = [f"Before / after ({a['pages']:,} generated pages; {a['compared']:,} relevant ones compared and "
+                 "clustered; ms per article; each side in its own process, alternating for "
+                 f"{r['rounds']} rounds in this run, fastest round kept):", "",
+                 f"| stage | before ({BASELINE[:7]}) | after | speed-up |", "|---|---:|---:|---:|"]
+        label = {"seed": "seed the story index from stored articles (per stored article, once per crawl)",
+                 "cluster": "cluster (story id at ingest)"}
+        for stage in per_article:
+            before_ms, after_ms = b["ms_per_article"][stage], a["ms_per_article"][stage]
+            lines.append(f"| {label.get(stage, stage)} | {before_ms:.2f} | {after_ms:.2f} | {before_ms / after_ms:.2f}x |")
+        lines.append(f"| per crawled article, the four above | {tb:.2f} | {ta:.2f} | {tb / ta:.2f}x |")
+        sb, sa = b["ms_per_article"]["seed"], a["ms_per_article"]["seed"]
+        lines.append(f"| {label['seed']} | {sb:.2f} | {sa:.2f} | {sb / sa:.2f}x |")
+        lines.append(f"| reference preparation (once per crawl) | {b['reference_ms']:.1f} | {a['reference_ms']:.1f} | "
+                     f"{b['reference_ms'] / a['reference_ms']:.2f}x |")
+        lines += ["", f"Outputs identical: {same}.", "", CHANGE]
+        yield "\n".join(lines)
+
+    return run
+
+
+def all_sections(sizes: Sizes) -> list[tuple[str, Section]]:
     return [
-        ("bulk indexing", bulk_indexing(quick)),
+        ("extraction", extraction(sizes.extract_pages)),
+        ("crawl pipeline", crawl(sizes.crawl_pages)),
+        ("before / after", before_after(sizes.stage_pages, sizes.stage_rounds)),
+        ("story clusters", clusters(sizes.cluster_sizes)),
+        ("digest", digest(sizes.digest_articles)),
+        ("bulk indexing", bulk_indexing(sizes.bulk_docs, sizes.bulk_chunks)),
     ]

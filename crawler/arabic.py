@@ -52,6 +52,7 @@ _DIGIT_MAP = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567
 
 _WS = re.compile(r"\s+")
 _TOKEN = re.compile(r"[\w]+", re.UNICODE)
+_ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f]")
 _SENTENCE_END = re.compile(r"(?<=[.!?؟。])\s+|\n+")
 
 # Frequent function words (normalised form); kept short on purpose: over-filtering hurts similarity.
@@ -91,6 +92,12 @@ def normalize(text: str) -> str:
     text = strip_diacritics(text)
     text = text.translate(_DIGIT_MAP).translate(_CHAR_MAP)
     return _WS.sub(" ", text).strip().lower()
+
+
+@lru_cache(maxsize=200_000)
+def normalize_word(word: str) -> str:
+    """normalize() of one word, cached: news vocabulary repeats, and comparison normalises word by word."""
+    return normalize(word)
 
 
 def clean_display(text: str) -> str:
@@ -138,7 +145,7 @@ def stems(text: str, *, drop_stopwords: bool = True) -> list[str]:
     raw = _TOKEN.findall(strip_diacritics(_ZERO_WIDTH.sub("", text or "")).translate(_DIGIT_MAP).translate(_PRESTEM_MAP))
     out = []
     for tok in raw:
-        if drop_stopwords and normalize(tok) in STOPWORDS:
+        if drop_stopwords and normalize_word(tok) in STOPWORDS:
             continue
         out.append(stem(tok))
     return out
@@ -146,8 +153,9 @@ def stems(text: str, *, drop_stopwords: bool = True) -> list[str]:
 
 def arabic_ratio(text: str) -> float:
     """Share of letters in the text that are Arabic script (0 when there are no letters)."""
-    letters = [c for c in text if c.isalpha()]
+    letters = sum(map(str.isalpha, text))
     if not letters:
         return 0.0
-    arabic = sum(1 for c in letters if "\u0600" <= c <= "\u06ff" or "\u0750" <= c <= "\u077f")
-    return arabic / len(letters)
+    # Counted without a Python loop per character: this runs on every fetched page, twice.
+    arabic = sum(map(str.isalpha, _ARABIC_SCRIPT.findall(text)))
+    return arabic / letters

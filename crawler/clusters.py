@@ -21,6 +21,9 @@ class StoryIndex:
         self.threshold = threshold
         self.num_perm = num_perm
         self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        # The permutations depend only on num_perm and the seed; datasketch would redraw them for
+        # every signature, which was a third of the cost of adding a document.
+        self._permutations = MinHash(num_perm=num_perm).permutations
         self._hashes: dict[Hashable, MinHash] = {}
         self._story: dict[Hashable, Hashable] = {}
 
@@ -29,22 +32,26 @@ class StoryIndex:
 
     def minhash(self, text: str) -> MinHash:
         """MinHash signature of a text's normalised word 5-shingles."""
-        m = MinHash(num_perm=self.num_perm)
+        m = MinHash(num_perm=self.num_perm, permutations=self._permutations)
         m.update_batch([s.encode("utf-8") for s in shingles(text)])
         return m
 
-    def add(self, doc_id: Hashable, text: str) -> Hashable:
-        """Index a document and return its story id (an earlier near-duplicate's story, else its own id)."""
+    def add(self, doc_id: Hashable, text: str, story: Hashable | None = None) -> Hashable:
+        """Index a document and return its story id (an earlier near-duplicate's story, else its own id).
+
+        `story` is a story id decided earlier (a stored article's): the document joins it without a look-up.
+        """
         if doc_id in self._story:
             return self._story[doc_id]
         m = self.minhash(text)
-        best, best_sim = None, self.threshold
-        # LSH gives candidates; the signature estimate confirms them (LSH alone lets some far pairs in).
-        for cand in self._lsh.query(m):
-            sim = m.jaccard(self._hashes[cand])
-            if sim >= best_sim:
-                best, best_sim = cand, sim
-        story = self._story[best] if best is not None else doc_id
+        if story is None:
+            best, best_sim = None, self.threshold
+            # LSH gives candidates; the signature estimate confirms them (LSH alone lets some far pairs in).
+            for cand in self._lsh.query(m):
+                sim = m.jaccard(self._hashes[cand])
+                if sim >= best_sim:
+                    best, best_sim = cand, sim
+            story = self._story[best] if best is not None else doc_id
         self._lsh.insert(doc_id, m)
         self._hashes[doc_id] = m
         self._story[doc_id] = story

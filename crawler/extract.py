@@ -480,10 +480,14 @@ def extract_path(path_or_url: str, **fetch_options: Any) -> Article:
         return extract(body, path_or_url, content_type=content_type)
     path = Path(path_or_url)
     uri = path.resolve().as_uri()
+    max_bytes = fetch_options.get("max_bytes", MAX_FETCH_BYTES)
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:
+            raw = fh.read(max_bytes + 1)  # the same size limit as a fetched page
     except OSError as exc:
         raise ExtractionError(str(path), f"cannot read file: {exc.strerror or exc}") from exc
+    if len(raw) > max_bytes:
+        raise ExtractionError(str(path), f"file larger than {max_bytes} bytes (crawl.max_response_bytes)")
     if path.suffix.lower() == ".txt":
         return article_from_text(decode_html(raw)[0], uri)
     return extract(raw, uri)

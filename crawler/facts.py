@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from crawler.arabic import STOPWORDS, normalize, normalize_digits, stems, strip_diacritics
+from crawler.arabic import STOPWORDS, normalize, normalize_digits, normalize_word, stems, strip_diacritics
 
 FactKind = Literal["number", "name", "quote"]
 
@@ -69,6 +69,8 @@ _NAME_TRIGGERS = _words(
     """
 )
 _QUOTE = re.compile(r'"([^"\n]{2,120})"')
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[\w%]+|[^\w\s]")
+_PUNCT = re.compile(r"[^\w%]")
 _WORD = re.compile(r"[\w%]+")
 _CLAUSE_END = {".", ",", ";", ":", "?", "!", '"', "(", ")", "-", "|"}
 
@@ -114,12 +116,11 @@ def _tokenise(text: str) -> list[_Tok]:
     display = strip_diacritics(normalize_digits(text))
     display = display.replace("«", '"').replace("»", '"').replace("“", '"').replace("”", '"')
     out: list[_Tok] = []
-    for m in re.finditer(r"\d+(?:[.,]\d+)*|[\w%]+|[^\w\s]", display):
-        w = m.group(0)
-        if re.fullmatch(r"[^\w%]", w):
-            out.append(_Tok(w, normalize(w) or w, is_punct=True))
+    for w in _TOKEN.findall(display):
+        if _PUNCT.fullmatch(w):
+            out.append(_Tok(w, normalize_word(w) or w, is_punct=True))
         else:
-            out.append(_Tok(w, normalize(w)))
+            out.append(_Tok(w, normalize_word(w)))
     return out
 
 
@@ -160,7 +161,7 @@ def _canonical(value: float) -> str:
 
 def unit_key(word: str) -> str:
     """Canonical key of a unit word: percent forms to '%', plurals and clitics folded away."""
-    norm = normalize(word)
+    norm = normalize_word(word)
     if norm in _PERCENT_WORDS or norm in _HUNDRED_NOUNS:
         return "%"
     bare = _strip_prefix(norm)
@@ -174,7 +175,7 @@ def unit_key(word: str) -> str:
 
 def _content_stems(toks: list[_Tok]) -> list[str]:
     words = [t.word for t in toks if not t.is_punct and not t.word[0].isdigit()]
-    words = [w for w in words if normalize(w) not in _FILLERS]
+    words = [w for w in words if normalize_word(w) not in _FILLERS]
     return stems(" ".join(words))
 
 
@@ -245,7 +246,7 @@ def _read_number(toks: list[_Tok], i: int) -> tuple[float, str, int] | None:
 
 def _has_scale_or_percent(words: list[str]) -> bool:
     """Whether a figure's unit words hold a scale word or a percent marker ("في المائة" included)."""
-    norms = {normalize(w) for w in words}
+    norms = {normalize_word(w) for w in words}
     return bool(norms & (_SCALES.keys() | _PERCENT_WORDS | _HUNDRED_NOUNS))
 
 
@@ -288,14 +289,14 @@ def _number_facts(toks: list[_Tok]) -> list[Fact]:
             i = j
             continue  # a bare number (a year, a page) is no checkable fact
         if not is_word:
-            scale = next((_SCALES[normalize(w)] for w in unit_words if normalize(w) in _SCALES), 1)
+            scale = next((_SCALES[normalize_word(w)] for w in unit_words if normalize_word(w) in _SCALES), 1)
             shown = _canonical(value / scale)  # digits of any script, shown in ASCII
         text = f"{shown} {' '.join(unit_words)}"
         if is_word and toks[i].norm.startswith("ال") and i > 0 and not toks[i - 1].is_punct:
             # "المبادئ الثلاثة": the counted noun precedes a definite number word.
             unit_words = [toks[i - 1].word]
             text = f"{toks[i - 1].word} {shown}"
-        last = normalize(unit_words[-1])
+        last = normalize_word(unit_words[-1])
         unit = last if last in _MONTHS else unit_key(unit_words[-1])
         before = _clause(toks, i - 1, -1, -1, 8)
         after = _clause(toks, j, len(toks), 1, 6)
@@ -358,7 +359,10 @@ def _name_facts(toks: list[_Tok]) -> list[Fact]:
 
 def extract_facts(text: str) -> list[Fact]:
     """All facts of a text, in order of first appearance, each once."""
-    toks = _tokenise(text)
+    return _facts(_tokenise(text), text)
+
+
+def _facts(toks: list[_Tok], text: str) -> list[Fact]:
     seen: set[tuple[str, str, str]] = set()
     out: list[Fact] = []
     for fact in _number_facts(toks) + _name_facts(toks) + _quote_facts(text):
@@ -399,8 +403,9 @@ def compare_facts(reference_facts: list[Fact], article_text: str) -> FactCompari
     when their words occur in the article.
     """
     result = FactComparison()
-    article_facts = [f for f in extract_facts(article_text) if f.kind == "number"]
-    norm_tokens = [t.norm for t in _tokenise(article_text) if not t.is_punct]
+    toks = _tokenise(article_text)  # once: it is most of the cost of a comparison's facts
+    article_facts = [f for f in _facts(toks, article_text) if f.kind == "number"]
+    norm_tokens = [t.norm for t in toks if not t.is_punct]
     used: set[int] = set()
     for ref in reference_facts:
         if ref.kind != "number":

@@ -8,8 +8,11 @@ list; StorePipeline writes them with Store.remember_urls so later runs do not fe
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
+import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,7 @@ from crawler.arabic import arabic_ratio, normalize, tokens
 from crawler.config import Config, TopicConfig
 from crawler.items import Article
 from crawler.spiders.links import canonical, source_for_url
+from crawler.spool import SpoolError
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +51,23 @@ class DropLogFormatter(LogFormatter):
             "msg": "dropped %(url)s (%(exception)s)",
             "args": {"url": getattr(item, "url", "?"), "exception": exception},
         }
+
+
+def timed(stage: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add a pipeline method's wall time to the stats key rasad/time/<stage> (also when it drops)."""
+
+    def wrap(method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def inner(self: Any, *args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                self.crawler.stats.inc_value(f"rasad/time/{stage}", time.perf_counter() - started)
+
+        return inner
+
+    return wrap
 
 
 def config_of(crawler: Crawler) -> Config:
@@ -101,6 +122,7 @@ class CanonicalPipeline(_Stage):
         super().__init__(crawler)
         self.seen: set[str] = set()
 
+    @timed("canonical")
     def process_item(self, item: Article, spider: Spider) -> Article:
         candidate = item.canonical_url
         if not candidate or not same_outlet(candidate, item.url, spider):
@@ -118,6 +140,7 @@ class CanonicalPipeline(_Stage):
 class DateWindowPipeline(_Stage):
     """Drops articles published before the crawl's `since` (listings without dates let them through)."""
 
+    @timed("date_window")
     def process_item(self, item: Article, spider: Spider) -> Article:
         if item.published_at:
             try:
@@ -136,6 +159,7 @@ class LanguagePipeline(_Stage):
     lang="ar", so the share of Arabic letters in title and body decides.
     """
 
+    @timed("language")
     def process_item(self, item: Article, spider: Spider) -> Article:
         ratio = arabic_ratio(f"{item.title}\n{item.body}")
         if ratio < ARABIC_MIN_RATIO:
@@ -154,6 +178,7 @@ class RelevancePipeline(_Stage):
         self.topic = topic_of(crawler)
         self.reference_text = Path(config.path(self.topic.reference)).read_text(encoding="utf-8")
 
+    @timed("relevance")
     def process_item(self, item: Article, spider: Spider) -> Article:
         from crawler.relevance import score_relevance
 
@@ -182,6 +207,7 @@ class ComparePipeline(_Stage):
         self.reference = Reference.from_topic(topic, self.config.path(topic.reference))
         self.stories = StoryIndex()
 
+    @timed("seed_stories")
     def open_spider(self, spider: Spider) -> None:
         """Seed the story index with stored articles of the window, so story ids hold across runs."""
         from crawler.store import Store
@@ -191,16 +217,19 @@ class ComparePipeline(_Stage):
             if not store.ping():
                 return
             query = {"range": {"published_at": {"gte": spider.since.isoformat()}}}
-            docs = sorted(store.scan("articles", query=query, fields=["lead", "body", "indexed_at"]),
+            docs = sorted(store.scan("articles", query=query, fields=["lead", "body", "indexed_at", "story_id"]),
                           key=lambda d: (d.get("indexed_at") or "", d["id"]))
             for d in docs:
-                self.stories.add(d["id"], f"{d.get('lead') or ''}\n{d.get('body') or ''}")
+                # The stored story id is kept as it is (its first member may have left the window), and
+                # saves the look-up: seeding costs one signature per stored article.
+                self.stories.add(d["id"], f"{d.get('lead') or ''}\n{d.get('body') or ''}", story=d.get("story_id") or None)
             log.info("story index seeded with %d stored articles", len(docs))
         except Exception as exc:  # noqa: BLE001 - clusters then start from this run only
             log.warning("story index not seeded from the store: %s", exc)
         finally:
             store.close()
 
+    @timed("compare")
     def process_item(self, item: Article, spider: Spider) -> Article:
         from crawler.compare import compare
 
@@ -232,6 +261,7 @@ class StorePipeline(_Stage):
 
         self.store = Store(self.config)
 
+    @timed("store")
     def process_item(self, item: Article, spider: Spider) -> Article:
         if not item.word_count:
             item.word_count = len(tokens(item.body))
@@ -246,19 +276,38 @@ class StorePipeline(_Stage):
         """Write the pending batch and the URLs to remember."""
         batch, self.batch = self.batch, []
         if batch:
-            result = self.store.index_articles(batch)
-            for key in ("indexed", "spooled", "failed"):
+            try:
+                result = self.store.index_articles(batch)
+            except SpoolError as exc:
+                from crawler.store import IndexResult
+
+                # Elasticsearch down and the spool unwritable: count the loss. The pages are not
+                # remembered either, so the next run fetches them again.
+                log.error("%d articles neither indexed nor spooled: %s", len(batch), exc)
+                result = IndexResult(failed=len(batch), errors=[str(exc)])
+                self.stats.inc_value("rasad/errors/spool")
+            for key in ("indexed", "spooled", "failed", "created", "updated"):
                 self.stats.inc_value(f"rasad/{key}", getattr(result, key))
             for err in result.errors[:5]:
                 log.error("not indexed: %s", err)
             if not result.failed:
                 for a in batch:
                     self.stats.inc_value(f"rasad/source/{a.source}/stored")
+            for a in batch:  # new or updated document, from the bulk response
+                outcome = result.outcomes.get(a.doc_id)
+                if outcome:
+                    self.stats.inc_value(f"rasad/source/{a.source}/{'created' if outcome == 'created' else 'updated'}")
         remember, spider.to_remember = spider.to_remember, []
         if remember:
-            self.store.remember_urls(remember)
-            self.stats.inc_value("rasad/remembered", len(remember))
+            try:
+                self.store.remember_urls(remember)
+            except SpoolError as exc:  # only costs refetching these pages next run
+                log.error("%d URLs not remembered: %s", len(remember), exc)
+                return
+            # Feed validators ride along (crawler.spiders.news); they are not remembered pages.
+            self.stats.inc_value("rasad/remembered", sum(1 for e in remember if e.get("status") != "feed-validators"))
 
+    @timed("store")
     def close_spider(self, spider: Spider) -> None:
         try:
             self.flush(spider)

@@ -44,6 +44,8 @@ class CrawlStats:
     extracted: int = 0
     relevant: int = 0
     indexed: int = 0
+    created: int = 0  # of the indexed: new documents
+    updated: int = 0  # of the indexed: documents that existed already
     spooled: int = 0
     failed: int = 0
     remembered: int = 0
@@ -54,6 +56,7 @@ class CrawlStats:
     relations: dict[str, int] = field(default_factory=dict)
     per_source: dict[str, dict[str, int]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # rasad/time/<stage>: where the time went
     duration_s: float = 0.0
     counts: dict[str, float] = field(default_factory=dict)
 
@@ -87,12 +90,15 @@ def stats_from_scrapy(raw: dict[str, Any], duration_s: float) -> CrawlStats:
             s.discovered_via[parts[1]] = value
         elif head == "relation":
             s.relations[parts[1]] = value
+        elif head == "time":
+            s.stage_seconds[parts[1]] = round(value, 3)
         elif head == "skipped" and parts[1:] == ["known"]:
             s.skipped_known = value
         elif head in CrawlStats.__dataclass_fields__ and len(parts) == 1:
             setattr(s, head, value)
     flat: dict[str, float] = {k: getattr(s, k) for k in (
-        "discovered", "fetched", "extracted", "relevant", "indexed", "spooled", "failed", "remembered", "skipped_known")}
+        "discovered", "fetched", "extracted", "relevant", "indexed", "created", "updated", "spooled", "failed",
+        "remembered", "skipped_known")}
     for prefix, d in (("dropped", s.dropped), ("errors", s.error_kinds), ("via", s.discovered_via),
                       ("relation", s.relations)):
         flat.update({f"{prefix}_{k}": v for k, v in d.items()})
@@ -150,6 +156,17 @@ def known_urls(config: Config) -> set[str]:
         store.close()
 
 
+def feed_validators(config: Config) -> dict[str, dict[str, str]]:
+    """Stored ETag / Last-Modified of feeds and sitemaps; empty when Elasticsearch is unreachable."""
+    from crawler.store import Store
+
+    store = Store(config)
+    try:
+        return store.feed_validators() if store.ping() else {}
+    finally:
+        store.close()
+
+
 # -- the crawl ------------------------------------------------------------------------------
 
 
@@ -175,6 +192,8 @@ def crawl_in_process(
     topic = config.topic()
     sources = select_sources(config, source_names)
     known = known_urls(config)
+    # An empty index (first run, or wiped) must see every listed article: no conditional requests then.
+    validators = feed_validators(config) if known else {}
     aggregators = aggregator_queries(config, topic.queries, since) if not source_names else []
     log.info("crawl %s: %d outlets, %d aggregator queries, %d known URLs, since %s",
              run_id or "-", len(sources), len(aggregators), len(known), since.isoformat())
@@ -185,7 +204,8 @@ def crawl_in_process(
     started = time.monotonic()
     failures: list[str] = []
     done = process.crawl(crawler, sources=sources, catalog=catalog(config), since=since, queries=topic.queries,
-                         known=known, aggregators=aggregators, parse_gdelt=parse_gdelt, run_id=run_id)
+                         known=known, aggregators=aggregators, parse_gdelt=parse_gdelt, run_id=run_id,
+                         validators=validators)
     done.addErrback(lambda f: failures.append(f.getTraceback()))
     if stopping is not None:
         from twisted.internet import reactor

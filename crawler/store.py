@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 # Statuses worth retrying: rejected (429) or temporarily unavailable (502/503/504).
 RETRY_STATUSES = (429, 502, 503, 504)
 UNREACHABLE = (ESConnectionError, ConnectionTimeout)
+# seen-index documents that hold a feed's or sitemap's ETag / Last-Modified, not a remembered page.
+VALIDATORS = "feed-validators"
+VALIDATOR_FIELDS = ("etag", "last_modified", "window_since")
 
 
 class StoreError(Exception):
@@ -40,6 +43,9 @@ class IndexResult:
     indexed: int = 0
     spooled: int = 0
     failed: int = 0
+    created: int = 0  # bulk result "created": the document did not exist before
+    updated: int = 0  # "updated" or "noop": it did
+    outcomes: dict[str, str] = field(default_factory=dict)  # document id -> bulk result
     errors: list[str] = field(default_factory=list)
 
 
@@ -169,6 +175,7 @@ class Store:
         actions = []
         for e in entries:
             doc = {"url": e["url"], "status": e.get("status", "seen"), "reason": e.get("reason", ""), "seen_at": now}
+            doc.update({k: e[k] for k in VALIDATOR_FIELDS if k in e})  # a feed's validators (status VALIDATORS)
             actions.append(self._upsert_action("seen", doc_id_for(e["url"]), doc))
         return self._write(actions)
 
@@ -222,6 +229,13 @@ class Store:
         ):
             if ok:
                 result.indexed += 1
+                detail = next(iter(info.values()))
+                outcome = detail.get("result", "")
+                result.outcomes[detail.get("_id", "")] = outcome
+                if outcome == "created":
+                    result.created += 1
+                elif outcome in ("updated", "noop"):
+                    result.updated += 1
             else:
                 result.failed += 1
                 detail = next(iter(info.values()))
@@ -272,9 +286,18 @@ class Store:
         urls: set[str] = set()
         for hit in self.scan("articles", fields=["canonical_url", "url"]):
             urls.update(u for u in (hit.get("canonical_url"), hit.get("url")) if u)
-        for hit in self.scan("seen", fields=["url"]):
+        for hit in self.scan("seen", query={"bool": {"must_not": {"term": {"status": VALIDATORS}}}}, fields=["url"]):
             urls.add(hit["url"])
         return urls
+
+    def feed_validators(self) -> dict[str, dict[str, str]]:
+        """Stored ETag / Last-Modified per feed or sitemap URL (written through remember_urls)."""
+        out: dict[str, dict[str, str]] = {}
+        for hit in self.scan("seen", query={"term": {"status": VALIDATORS}}, fields=["url", *VALIDATOR_FIELDS]):
+            v = {k: hit[k] for k in VALIDATOR_FIELDS if hit.get(k)}
+            if v.get("etag") or v.get("last_modified"):
+                out[hit["url"]] = v
+        return out
 
     def scan(
         self, kind: str, query: dict[str, Any] | None = None, fields: list[str] | None = None, page: int = 1000

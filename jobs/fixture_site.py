@@ -10,11 +10,19 @@ Fault drills: `FixtureSite.inject(path, status, times, retry_after)` makes any p
 `times` requests; /_drill/status/<code>?times=N&retry_after=S&key=K answers <code>
 (with Retry-After when given) to the first N requests of a key, then 200; /_drill/slow?seconds=S
 answers after S seconds.
+
+Conditional GET: feeds and sitemaps carry an ETag and a Last-Modified; a request whose
+If-None-Match (or, without it, If-Modified-Since) matches gets 304 (`FixtureSite.conditional`).
+`touch(path)` changes a page's validators, as a new item would. Pagination: an article on channel
+"list:N" or "search:N" is listed on page N (``?page=N``) of that listing, each page linking the next
+with rel="next". Redirects: an article with `redirect_from` is listed under that path, which answers
+301 to the article; one with `redirect_loop` answers 301 to that path, which answers 301 back.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import logging
 import re
@@ -23,7 +31,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -37,10 +45,12 @@ from crawler.sources.registry import get_source
 log = logging.getLogger(__name__)
 
 SITE_DIR = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "site"
+AUTHOR = "فريق التحرير"  # the byline of every article page whose layout shows one
 OUTLET_CHANNELS = ("feed", "sitemap", "search", "list")
 # Where an article goes when its outlet lacks the channel the manifest names.
 FALLBACK_ORDER = ("sitemap", "feed", "list", "search")
 MAX_SLOW_S = 30.0
+PAGE_PARAM = re.compile(r"[?&]page=(\d+)$")
 
 
 @dataclass
@@ -76,6 +86,10 @@ class FixtureSite:
         self.request_times: list[tuple[float, str]] = []  # (monotonic time, path) for pacing checks
         self._drills: Counter[str] = Counter()
         self._faults: dict[str, list[Any]] = {}
+        # Validators: a version per path (bumped by `touch`) and the time it last changed.
+        self.started = datetime.now(UTC).replace(microsecond=0)
+        self._versions: dict[str, tuple[int, datetime]] = {}
+        self.not_modified: list[str] = []  # requests (path and query) answered 304
 
     # -- facts for tests ------------------------------------------------------------------------
 
@@ -106,7 +120,7 @@ class FixtureSite:
         have = self.outlet_channels(a["outlet"])
         out: list[str] = []
         for ch in a["channels"]:
-            base = "sitemap" if ch.startswith("sitemap") else ch
+            base = "sitemap" if ch.startswith("sitemap") else ch.split(":")[0]
             if base not in OUTLET_CHANNELS or base in have:
                 out.append(ch)
         if not any(c.split("-")[0] in OUTLET_CHANNELS for c in out) and any(
@@ -117,7 +131,46 @@ class FixtureSite:
 
     def discovered_via_options(self, article_id: str) -> set[str]:
         """The discovered_via values the crawl may record for this article."""
-        return {"sitemap" if c.startswith("sitemap") else c for c in self.channels(article_id)}
+        return {"sitemap" if c.startswith("sitemap") else c.split(":")[0] for c in self.channels(article_id)}
+
+    def listed_url_of(self, article_id: str, base_url: str) -> str:
+        """The URL listings give for the article (its old URL when it moved with a redirect)."""
+        a = self.articles[article_id]
+        return f"{base_url}/{a['outlet']}{a.get('redirect_from') or a['path']}"
+
+    def text_of(self, article_id: str) -> tuple[str, list[str]]:
+        """The headline and body paragraphs the article page carries."""
+        return self._text(self.articles[article_id])
+
+    def layout_of(self, article_id: str) -> str:
+        a = self.articles[article_id]
+        return "amp" if a["kind"] == "amp" else self.outlets[a["outlet"]]["layout"]
+
+    def has_page(self, article_id: str) -> bool:
+        """True when the article's URL serves an article page (not an error, an empty page or a loop)."""
+        a = self.articles[article_id]
+        return a.get("status") is None and not a.get("redirect_loop")
+
+    def expected_article(self, article_id: str, base_url: str) -> dict[str, Any]:
+        """What extraction should find on the article page: the values render_article puts in it.
+
+        Dates follow the site's clock: build the site with a fixed `now` to compare them exactly.
+        """
+        a = self.articles[article_id]
+        title, paras = self._text(a)
+        layout = self.layout_of(article_id)
+        template = (self.root / "templates" / f"{layout}.html").read_text(encoding="utf-8")
+        target = a.get("amp_of") or a.get("canonical_of") or article_id
+        return {
+            "title": title,
+            "published_at": self.published(a).isoformat(),
+            "modified_at": None,  # no page states one
+            "authors": [AUTHOR] if "{{ author }}" in template else [],
+            "canonical_url": base_url + self.path_of(target),
+            "body_start": paras[0][:40],
+            "body_end": paras[-1][-40:],
+            "language": "en" if a["kind"] == "language" else "ar",
+        }
 
     def title_of(self, article_id: str) -> str:
         """The headline the article page carries."""
@@ -132,6 +185,45 @@ class FixtureSite:
         """Answer the next `times` GETs of `path` (no query) with `status` (and Retry-After when given)."""
         with self._lock:
             self._faults[path] = [status, times, retry_after]
+
+    def touch(self, path: str) -> None:
+        """Change the validators of `path` (no query), as a feed gaining an item would."""
+        with self._lock:
+            version = self._versions.get(path, (0, self.started))[0] + 1
+            # Last-Modified has second precision: step past the previous value.
+            self._versions[path] = (version, max(datetime.now(UTC), self.started + timedelta(seconds=version)))
+
+    def validators(self, path: str, content_key: str) -> dict[str, str]:
+        """ETag and Last-Modified of a feed or sitemap: stable while its items and version stay the same.
+
+        The bodies carry times relative to now, so a hash of the bytes would change every second.
+        """
+        with self._lock:
+            version, modified = self._versions.get(path, (0, self.started))
+        tag = hashlib.sha1(f"{path}|{content_key}|{version}".encode()).hexdigest()[:16]
+        return {"ETag": f'"{tag}"', "Last-Modified": format_datetime(modified.replace(microsecond=0), usegmt=True)}
+
+    def conditional(self, raw_path: str, response: Response, request_headers: Any) -> Response:
+        """304 when the request's validators match the response's (If-None-Match wins, RFC 9110 13.2.2)."""
+        headers = response.headers or {}
+        if response.status != 200 or "ETag" not in headers:
+            return response
+        inm = request_headers.get("If-None-Match")
+        ims = request_headers.get("If-Modified-Since")
+        if inm is not None:
+            match = headers["ETag"] in [t.strip() for t in inm.split(",")] or inm.strip() == "*"
+        elif ims is not None:
+            try:
+                match = parsedate_to_datetime(headers["Last-Modified"]) <= parsedate_to_datetime(ims)
+            except (TypeError, ValueError):
+                match = False
+        else:
+            match = False
+        if not match:
+            return response
+        with self._lock:
+            self.not_modified.append(raw_path)
+        return Response(304, b"", headers=headers)
 
     def _fault(self, path: str) -> Response | None:
         with self._lock:
@@ -159,7 +251,7 @@ class FixtureSite:
             title, paras = self._text(a)
             when = self.published(a)
             out.append({
-                "url": f"http://{host}{self.path_of(i)}", "title": title, "lead": paras[0][:200] if paras else "",
+                "url": self.listed_url_of(i, f"http://{host}"), "title": title, "lead": paras[0][:200] if paras else "",
                 "iso": when.isoformat(), "rfc822": format_datetime(when), "when": when,
                 "source_url": f"http://{host}/{a['outlet']}/", "source_name": self.sources[a["outlet"]].display_name,
             })
@@ -190,13 +282,13 @@ class FixtureSite:
         charset = "utf-8" if layout == "amp" else o["charset"]
         json_ld = json.dumps({
             "@context": "https://schema.org", "@type": "NewsArticle", "headline": title,
-            "datePublished": when.isoformat(), "author": {"@type": "Person", "name": "فريق التحرير"},
+            "datePublished": when.isoformat(), "author": {"@type": "Person", "name": AUTHOR},
             "publisher": {"@type": "Organization", "name": self.sources[a["outlet"]].display_name},
         }, ensure_ascii=False).replace("</", "<\\/")
         html = self.env.get_template(f"{layout}.html").render(
             charset=charset, title=title, lead=paras[0][:200] if paras else "", paragraphs=paras,
             published=when.isoformat(), published_display=when.strftime("%Y-%m-%d %H:%M"),
-            canonical=canonical, home=home, json_ld=json_ld, author="فريق التحرير",
+            canonical=canonical, home=home, json_ld=json_ld, author=AUTHOR,
             amp_url=f"http://{host}/{a['outlet']}{a['amp']}" if a.get("amp") else None,
             outlet={"display": self.sources[a["outlet"]].display_name},
         )
@@ -207,7 +299,7 @@ class FixtureSite:
         ctype = f"text/html; charset={charset}" if o["header_charset"] or layout == "amp" else "text/html"
         return Response(200, body, ctype)
 
-    def render_feed(self, outlet: str, kind: str, host: str) -> Response:
+    def render_feed(self, outlet: str, kind: str, host: str, path: str = "") -> Response:
         if kind == "404":
             return Response(404, b"not found")
         items = self._items(host, self._ids("feed", outlet))
@@ -216,7 +308,7 @@ class FixtureSite:
             now_rfc822=format_datetime(self.clock()), now_iso=self.clock().isoformat(),
         )
         ctype = "application/atom+xml; charset=utf-8" if kind == "atom" else "application/rss+xml; charset=utf-8"
-        return Response(200, body.encode("utf-8"), ctype)
+        return Response(200, body.encode("utf-8"), ctype, self.validators(path, ",".join(i["url"] for i in items)))
 
     def render_sitemap(self, outlet: str, name: str, host: str) -> Response:
         """The index at the registry path, and its children under /<outlet>/sitemaps/."""
@@ -242,20 +334,37 @@ class FixtureSite:
             return Response(200, index.render(sitemaps=items).encode(), "application/xml")
         news = self.env.get_template("sitemap_news.xml")
         outlet_meta = {"display": self.sources[outlet].display_name}
+        path = f"/{outlet}/sitemaps/{name}"
         if name == "news.xml":
-            body = news.render(items=self._items(host, self._ids("sitemap", outlet)), outlet=outlet_meta)
-            return Response(200, body.encode(), "application/xml")
+            items = self._items(host, self._ids("sitemap", outlet))
+            body = news.render(items=items, outlet=outlet_meta)
+            return Response(200, body.encode(), "application/xml", self.validators(path, ",".join(i["url"] for i in items)))
         if name == "archive.xml.gz":
-            body = news.render(items=self._items(host, self._ids("sitemap-archive", outlet)), outlet=outlet_meta)
-            return Response(200, gzip.compress(body.encode()), "application/x-gzip")
+            items = self._items(host, self._ids("sitemap-archive", outlet))
+            body = news.render(items=items, outlet=outlet_meta)
+            return Response(200, gzip.compress(body.encode()), "application/x-gzip",
+                            self.validators(path, ",".join(i["url"] for i in items)))
         if name == "stale.xml":
             return Response(200, news.render(items=[], outlet=outlet_meta).encode(), "application/xml")
         return Response(404, b"no such sitemap")
 
-    def render_listing(self, outlet: str, channel: str, host: str, heading: str) -> Response:
-        items = self._items(host, self._ids(channel, outlet))
+    def last_page(self, outlet: str, channel: str) -> int:
+        """The highest page number any article of the outlet is listed on for this channel."""
+        pages = [int(c.split(":")[1]) for i in self._ids_all(outlet) for c in self.channels(i)
+                 if c.startswith(channel + ":")]
+        return max(pages, default=1)
+
+    def _ids_all(self, outlet: str) -> list[str]:
+        return [i for i, a in self.articles.items() if a["outlet"] == outlet]
+
+    def render_listing(self, outlet: str, channel: str, host: str, heading: str, url: str = "", page: int = 1) -> Response:
+        """Page `page` of a list or search page; pages before the last link the next with rel="next"."""
+        items = self._items(host, self._ids(channel if page == 1 else f"{channel}:{page}", outlet))
+        next_url = None
+        if page < self.last_page(outlet, channel):
+            next_url = f"http://{host}/{outlet}{url}{'&' if '?' in url else '?'}page={page + 1}"
         html = self.env.get_template("listing.html").render(
-            heading=heading, items=items, home=f"http://{host}/{outlet}/",
+            heading=heading, items=items, home=f"http://{host}/{outlet}/", next_url=next_url,
             outlet={"display": self.sources[outlet].display_name})
         return Response(200, html.encode("utf-8"), "text/html; charset=utf-8")
 
@@ -325,22 +434,44 @@ class FixtureSite:
             return Response(404, b"not found")
         return self._outlet(head, rest, rest_q, host)
 
+    def _redirect(self, outlet: str, rest: str, host: str) -> Response | None:
+        """301 for an article's old path, and for both ends of a redirect loop."""
+        for a in self.articles.values():
+            if a["outlet"] != outlet:
+                continue
+            target = None
+            if rest == a.get("redirect_from"):
+                target = a["path"]
+            elif a.get("redirect_loop") and rest == a["path"]:
+                target = a["redirect_loop"]
+            elif a.get("redirect_loop") and rest == a["redirect_loop"]:
+                target = a["path"]
+            if target is not None:
+                return Response(301, b"moved", headers={"Location": f"http://{host}/{outlet}{target}"})
+        return None
+
     def _outlet(self, outlet: str, rest: str, rest_q: str, host: str) -> Response:
         s = self.sources[outlet]
         for i, url in enumerate(s.feeds):
             if rest_q == _rel(url):
                 kinds = self.outlets[outlet]["feeds"] or ["rss"]
-                return self.render_feed(outlet, kinds[min(i, len(kinds) - 1)], host)
+                return self.render_feed(outlet, kinds[min(i, len(kinds) - 1)], host, path=f"/{outlet}{rest}")
         if any(rest_q == _rel(u) for u in s.sitemaps):
             return self.render_sitemap(outlet, "index", host)
         if rest.startswith("/sitemaps/"):
             return self.render_sitemap(outlet, rest.removeprefix("/sitemaps/"), host)
-        if s.search_url:
-            pattern = re.escape(_rel(s.search_url.replace("{query}", "QUERYSLOT"))).replace("QUERYSLOT", "[^&/]*")
-            if re.fullmatch(pattern, rest_q):
-                return self.render_listing(outlet, "search", host, "نتائج البحث")
-        if any(rest_q == _rel(u) for u in s.list_pages):
-            return self.render_listing(outlet, "list", host, "آخر الأخبار")
+        m = PAGE_PARAM.search(rest_q)
+        # As declared first (a search URL may carry its own page=1), then as page N of it.
+        for page, first in [(1, rest_q), *([(int(m.group(1)), rest_q[: m.start()])] if m else [])]:
+            if s.search_url:
+                pattern = re.escape(_rel(s.search_url.replace("{query}", "QUERYSLOT"))).replace("QUERYSLOT", "[^&/]*")
+                if re.fullmatch(pattern, first):
+                    return self.render_listing(outlet, "search", host, "نتائج البحث", first, page)
+            if any(first == _rel(u) for u in s.list_pages):
+                return self.render_listing(outlet, "list", host, "آخر الأخبار", first, page)
+        moved = self._redirect(outlet, rest, host)
+        if moved is not None:
+            return moved
         for i, a in self.articles.items():
             if a["outlet"] == outlet and a["path"] == rest:
                 return self.render_article(i, host)
@@ -354,6 +485,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         try:
             r = self.site.handle(self.path, self.headers.get("Host") or "127.0.0.1")
+            r = self.site.conditional(self.path, r, self.headers)
         except Exception:  # noqa: BLE001 - a fixture bug must show up as a 500, not a hung test
             log.exception("fixture site failed on %s", self.path)
             r = Response(500, b"fixture error")
@@ -389,9 +521,12 @@ class FixtureServer:
         self.thread.join(timeout=5)
 
 
-def start_fixture_site(port: int = 0, root: Path = SITE_DIR) -> FixtureServer:
-    """Serve the fixture site on 127.0.0.1:`port` (0: a free port) in a background thread."""
-    site = FixtureSite(root)
+def start_fixture_site(port: int = 0, root: Path = SITE_DIR, now: datetime | None = None) -> FixtureServer:
+    """Serve the fixture site on 127.0.0.1:`port` (0: a free port) in a background thread.
+
+    `now` fixes the site's clock (article dates are relative to it); default: the real time.
+    """
+    site = FixtureSite(root, now=now)
     handler = type("FixtureHandler", (_Handler,), {"site": site})
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     server.daemon_threads = True

@@ -142,7 +142,8 @@ def _crawl_step(
             run.error(err)
         if STOP.is_set():
             run.mark(INTERRUPTED)
-    return run.to_doc()
+    # Per-outlet counts for `rasad crawl`'s summary; kept out of the record (outlet names would grow its mapping).
+    return {**run.to_doc(), "per_source": dict(getattr(stats, "per_source", None) or {})}
 
 
 def _digest_step(config: Config, store: Store, trigger: str, send: bool) -> dict[str, Any]:

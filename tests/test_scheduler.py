@@ -259,13 +259,13 @@ def test_waiting_for_the_lock_gets_it_when_freed_and_gives_up_on_stop(tmp_path: 
     waiter = RunLock(lock_file, wait=5, poll=0.05)
     t = time.monotonic()
     waiter.acquire()  # waits for the release instead of failing
-    assert 0.4 < time.monotonic() - t < 3
+    assert time.monotonic() - t > 0.4  # it waited; had it timed out (5 s) it would have raised
     stop = threading.Event()
     threading.Timer(0.3, stop.set).start()
     t = time.monotonic()
     with pytest.raises(LockHeld):
         RunLock(lock_file, wait=60, poll=0.05, cancel=stop).acquire()
-    assert time.monotonic() - t < 2  # a shutdown does not wait out the whole lock timeout
+    assert time.monotonic() - t < 30  # a shutdown does not wait out the whole 60 s lock timeout
     waiter.release()
 
 
@@ -351,7 +351,7 @@ def test_rasad_schedule_logs_next_runs_and_stops_cleanly_on_sigterm(tmp_path: Pa
     assert wait_for(lambda: "job digest:" in service.log, 5), service.log
     rc, elapsed = service.terminate()
     assert rc == 0, service.log
-    assert elapsed < 5
+    assert elapsed < 30  # the next run is hours away: the service did not wait for it
     assert "job crawl: cron" in service.log and "next run 20" in service.log
     assert "received SIGTERM" in service.log and "scheduler shutdown complete" in service.log
 
@@ -372,7 +372,7 @@ def test_sigterm_waits_for_the_running_job_to_finish(tmp_path: Path) -> None:
     assert rc == 0, service.log
     ends = lines(out, "end")
     assert len(ends) == 1 and ends[0][1] >= sent_at  # the job finished after the signal, before the exit
-    assert elapsed < 6
+    assert elapsed < 30  # the 2 s job, not a hang
     assert "waiting for running jobs" in service.log and "job slow" in service.log
 
 

@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable
+import time
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
+from crawler.arabic import normalize
 from crawler.feeds import FeedError, parse_feed
 from crawler.items import Article
 from crawler.sitemaps import SitemapError, in_window, parse_sitemap
 from crawler.sources.base import Source
-from crawler.spiders.links import article_links, canonical, source_for_url
+from crawler.spiders.links import article_links, belongs_to, canonical, source_for_url
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +32,14 @@ log = logging.getLogger(__name__)
 FEED, SITEMAP, SEARCH, LIST, GOOGLE_NEWS, GDELT = "feed", "sitemap", "search", "list", "google-news", "gdelt"
 # HTTP statuses that mean "gone for good": remembered so they are not fetched again.
 PERMANENT = {404, 410}
+# Failures a later run cannot cure: they do not make a feed worth reading in full again.
+NOT_RETRYABLE = {"robots", "private_address"}
+# seen-index status of the stored ETag / Last-Modified of a feed or sitemap (Store.feed_validators).
+VALIDATORS = "feed-validators"
+# Pages of one list or search listing followed through its "next" link (the first page counts).
+MAX_LISTING_PAGES = 3
+# Link texts of a "next page" link when the page has no rel="next" (compared after normalize()).
+NEXT_TEXTS = {normalize(t).lower() for t in ("التالي", "الصفحة التالية", "next", "next page", "older")}
 
 
 @dataclass(frozen=True)
@@ -51,14 +63,34 @@ def error_kind(failure: Failure) -> str:
         return "timeout"
     if failure.check(DNSLookupError):
         return "dns"
+    text = str(exc).lower()
+    # Scrapy's size limits: CancelledError naming the Content-Length, or IgnoreRequest (decompressed body).
+    if "max size" in text or "download_maxsize" in text:
+        return "too_large"
     if isinstance(exc, IgnoreRequest):
-        text = str(exc).lower()
+        if "max redirections" in text:
+            return "redirect_loop"
         if "robots" in text:
             return "robots"
         if "public address" in text:
             return "private_address"
         return "ignored"
     return type(exc).__name__.lower()
+
+
+def next_page_url(response: TextResponse, source: Source) -> str | None:
+    """The listing's next page: rel="next", else a link reading التالي / next; on the outlet, not home or here."""
+    hrefs = response.css('link[rel~="next"]::attr(href), a[rel~="next"]::attr(href)').getall()
+    if not hrefs:
+        hrefs = [a.attrib.get("href", "") for a in response.css("a[href]")
+                 if normalize(" ".join(a.css("::text").getall())).strip().lower() in NEXT_TEXTS]
+    # A pager whose "next" points at the home page or back here is decoration, not pagination.
+    not_pages = {canonical(response.url), canonical(source.base_url)}
+    for href in hrefs:
+        url = response.urljoin(href.strip())
+        if url.startswith(("http://", "https://")) and belongs_to(url, source) and canonical(url) not in not_pages:
+            return url
+    return None
 
 
 class NewsSpider(scrapy.Spider):
@@ -72,6 +104,8 @@ class NewsSpider(scrapy.Spider):
         known: canonical URLs already indexed or remembered; never fetched again.
         aggregators: aggregator requests (Google News RSS, GDELT) built by crawler.run.
         parse_gdelt: turns a GDELT JSON body into article URLs (crawler.sources.aggregators).
+        validators: canonical feed/sitemap URL -> its stored etag, last_modified and window_since
+            (Store.feed_validators); sent as If-None-Match / If-Modified-Since, a 304 is not parsed.
     """
 
     name = "news"
@@ -86,6 +120,7 @@ class NewsSpider(scrapy.Spider):
         aggregators: Iterable[AggregatorQuery] = (),
         parse_gdelt: Any = None,
         run_id: str | None = None,
+        validators: Mapping[str, Mapping[str, str]] | None = None,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
@@ -101,7 +136,17 @@ class NewsSpider(scrapy.Spider):
         self.requested: set[str] = set()  # canonical article URLs requested in this run
         self.sitemaps_seen: set[str] = set()
         # Pages fetched but not worth fetching again (404, unextractable); written by StorePipeline.
+        # Feed validators travel the same way (status VALIDATORS, with etag and last_modified).
         self.to_remember: list[dict[str, str]] = []
+        self.validators = {k: dict(v) for k, v in (validators or {}).items()}
+        self.invalidated: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        # A redirect back to an URL already requested is dropped by the dupefilter: that is a loop.
+        crawler.signals.connect(spider.on_dropped, signal=signals.request_dropped)
+        return spider
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -113,12 +158,56 @@ class NewsSpider(scrapy.Spider):
 
     def _page(self, url: str, callback: Any, source: str | None, **cb_kwargs: Any) -> scrapy.Request:
         """A request for a listing page (feed, sitemap, search, list, aggregator)."""
+        meta: dict[str, Any] = {"rasad_source": source, "rasad_page": callback.__name__}
+        headers: dict[str, str] = {}
+        if callback in (self.parse_feed, self.parse_sitemap):
+            meta["handle_httpstatus_list"] = [304]  # "unchanged" reaches the callback, not HttpError
+            headers = self._conditional_headers(url)
         return scrapy.Request(
             url, callback=callback, errback=self.on_error, cb_kwargs={"source": source, **cb_kwargs},
-            meta={"rasad_source": source, "rasad_page": callback.__name__}, priority=10,
+            meta=meta, headers=headers, priority=10,
         )
 
-    def article_request(self, url: str, source: str | None, via: str) -> scrapy.Request | None:
+    def _conditional_headers(self, url: str) -> dict[str, str]:
+        """If-None-Match / If-Modified-Since from the last run, unless this run's window is wider."""
+        v = self.validators.get(canonical(url)) or {}
+        window = v.get("window_since")
+        # A feed read for a shorter window may hold older entries this run wants: read it in full.
+        if window and datetime.fromisoformat(window) > self.since:
+            return {}
+        headers = {}
+        if v.get("etag"):
+            headers["If-None-Match"] = v["etag"]
+        if v.get("last_modified"):
+            headers["If-Modified-Since"] = v["last_modified"]
+        return headers
+
+    def _not_modified(self, response: Response, kind: str, source: str | None) -> bool:
+        """True (and counted as rasad/<kind>/not_modified) when the server answered 304."""
+        if response.status != 304:
+            return False
+        self._inc(f"{kind}/not_modified", source)
+        log.info("%s: not modified since the last run", response.url)
+        return True
+
+    def _remember_validators(self, response: Response) -> None:
+        """Queue the response's ETag / Last-Modified for the next run (keyed by the requested URL)."""
+        etag = response.headers.get("ETag", b"").decode("latin-1")
+        modified = response.headers.get("Last-Modified", b"").decode("latin-1")
+        if not (etag or modified):
+            return
+        key = canonical(listing_url(response))
+        self.to_remember.append({"url": key, "status": VALIDATORS, "etag": etag, "last_modified": modified,
+                                 "window_since": self.since.isoformat()})
+
+    def _invalidate(self, listing: str | None) -> None:
+        """Forget a listing's validators: an article it led to failed and must be found again next run."""
+        if not listing or listing in self.invalidated:
+            return
+        self.invalidated.add(listing)
+        self.to_remember.append({"url": listing, "status": VALIDATORS, "etag": "", "last_modified": ""})
+
+    def article_request(self, url: str, source: str | None, via: str, listing: str | None = None) -> scrapy.Request | None:
         """A request for an article unless it is known from earlier runs or already requested."""
         if not url.startswith(("http://", "https://")):
             return None
@@ -138,11 +227,11 @@ class NewsSpider(scrapy.Spider):
         return scrapy.Request(
             url, callback=self.parse_article, errback=self.on_error,
             cb_kwargs={"source": source, "via": via, "discovered_at": now_iso()},
-            meta={"rasad_source": source, "rasad_page": "article"},
+            meta={"rasad_source": source, "rasad_page": "article", "rasad_listing": listing},
         )
 
-    def _articles(self, urls: Iterable[str], source: str | None, via: str) -> list[scrapy.Request]:
-        return [r for r in (self.article_request(u, source, via) for u in urls) if r is not None]
+    def _articles(self, urls: Iterable[str], source: str | None, via: str, listing: str | None = None) -> list[scrapy.Request]:
+        return [r for r in (self.article_request(u, source, via, listing) for u in urls) if r is not None]
 
     # -- routing --------------------------------------------------------------------------------
 
@@ -164,14 +253,18 @@ class NewsSpider(scrapy.Spider):
             yield self._page(agg.url, callback, None)
 
     def parse_feed(self, response: Response, source: str | None) -> list[scrapy.Request]:
-        """RSS/Atom: entries in the date window become article requests."""
+        """RSS/Atom: entries in the date window become article requests; a 304 has nothing new."""
+        self._inc("pages", source)
+        if self._not_modified(response, "feed", source):
+            return []
         try:
             entries = parse_feed(response.body, response.url, self.since)
         except FeedError as exc:
             self._inc("errors/feed", source)
             log.warning("%s", exc)
             return []
-        return self._articles((e.url for e in entries), source, FEED)
+        self._remember_validators(response)
+        return self._articles((e.url for e in entries), source, FEED, canonical(listing_url(response)))
 
     def parse_google_news(self, response: Response, source: str | None) -> list[scrapy.Request]:
         """Google News RSS search: items link to articles on any outlet."""
@@ -196,6 +289,9 @@ class NewsSpider(scrapy.Spider):
     def parse_sitemap(self, response: Response, source: str | None, depth: int) -> list[scrapy.Request]:
         """Sitemap or sitemap index; indexes are followed to a depth limit, each sitemap once."""
         self.sitemaps_seen.add(canonical(response.url))
+        self._inc("pages", source)
+        if self._not_modified(response, "sitemap", source):
+            return []
         try:
             sitemap = parse_sitemap(response.body, response.url)
         except SitemapError as exc:
@@ -204,7 +300,9 @@ class NewsSpider(scrapy.Spider):
             return []
         entries = [e for e in sitemap.entries if in_window(e, self.since)]
         if sitemap.kind == "urlset":
-            return self._articles((e.loc for e in entries), source, SITEMAP)
+            # Only leaf sitemaps keep validators: an unchanged index may still point at changed children.
+            self._remember_validators(response)
+            return self._articles((e.loc for e in entries), source, SITEMAP, canonical(listing_url(response)))
         max_depth = self.crawler.settings.getint("RASAD_SITEMAP_MAX_DEPTH", 3)
         if depth >= max_depth:
             self._inc("sitemap/depth_limited", source)
@@ -220,12 +318,23 @@ class NewsSpider(scrapy.Spider):
             out.append(self._page(e.loc, self.parse_sitemap, source, depth=depth + 1))
         return out
 
-    def parse_listing(self, response: Response, source: str | None, via: str) -> list[scrapy.Request]:
-        """Site-search results or a list page: links that look like the outlet's articles."""
+    def parse_listing(self, response: Response, source: str | None, via: str, page: int = 1) -> list[scrapy.Request]:
+        """Site-search results or a list page: links that look like the outlet's articles, then the next page."""
         src = self.by_name.get(source or "")
+        self._inc("pages", source)
         if src is None or not isinstance(response, TextResponse):
             return []
-        return self._articles(article_links(response, src), source, via)
+        out = self._articles(article_links(response, src), source, via)
+        following = next_page_url(response, src)
+        if following is None:
+            return out
+        limit = self.crawler.settings.getint("RASAD_MAX_LISTING_PAGES", MAX_LISTING_PAGES)
+        if page >= limit:
+            self._inc("listing/page_limited", source)
+            log.info("%s: page %d of %d; next page %s not followed", response.url, page, limit, following)
+            return out
+        self._inc("listing/next_page", source)
+        return [*out, self._page(following, self.parse_listing, source, via=via, page=page + 1)]
 
     # -- articles -------------------------------------------------------------------------------
 
@@ -236,6 +345,7 @@ class NewsSpider(scrapy.Spider):
         self._inc("fetched", source)
         src = self.by_name.get(source)
         ctype = response.headers.get("Content-Type", b"").decode("latin-1") or None
+        started = time.perf_counter()
         try:
             article = extract(response.body, response.url, selectors=src.selectors if src else None, content_type=ctype)
         except ExtractionError as exc:
@@ -243,6 +353,9 @@ class NewsSpider(scrapy.Spider):
             log.info("discarding %s: %s", response.url, exc)
             self.to_remember.append({"url": canonical(response.url), "status": "failed", "reason": str(exc)[:200]})
             return
+        finally:
+            # Seconds spent per stage (rasad/time/<stage>): `make bench` reports each stage's share.
+            self.crawler.stats.inc_value("rasad/time/extract", time.perf_counter() - started)
         article.source = source
         article.source_name = src.display_name if src else source
         article.domain = urlsplit(response.url).hostname
@@ -250,6 +363,9 @@ class NewsSpider(scrapy.Spider):
         article.discovered_at = discovered_at
         article.fetched_at = now_iso()
         article.run_id = self.run_id
+        # The listed URL moved: remember it, so the next run does not fetch it to land here again.
+        for old in response.meta.get("redirect_urls", []):
+            self.to_remember.append({"url": canonical(old), "status": "redirected", "reason": canonical(response.url)})
         self._inc("extracted", source)
         yield article
 
@@ -259,8 +375,29 @@ class NewsSpider(scrapy.Spider):
         source = request.meta.get("rasad_source")
         kind = error_kind(failure)
         self._inc(f"errors/{kind}", source)
-        if request.meta.get("rasad_page") == "article" and isinstance(failure.value, HttpError):
-            if failure.value.response.status in PERMANENT:
-                self.to_remember.append({"url": canonical(request.url), "status": "failed", "reason": kind})
+        if request.meta.get("rasad_page") == "article":
+            permanent = isinstance(failure.value, HttpError) and failure.value.response.status in PERMANENT
+            if permanent or kind == "redirect_loop":
+                first = (request.meta.get("redirect_urls") or [request.url])[0]
+                self.to_remember.append({"url": canonical(first), "status": "failed", "reason": kind})
+            elif kind not in NOT_RETRYABLE:
+                self._invalidate(request.meta.get("rasad_listing"))
         level = logging.DEBUG if kind == "robots" else logging.WARNING
-        log.log(level, "%s failed: %s", request.url, kind)
+        # The exception says why (size limit, redirect chain); an HTTP error's kind already does.
+        detail = "" if isinstance(failure.value, HttpError) else f" ({failure.value})"
+        log.log(level, "%s failed: %s%s", request.url, kind, detail)
+
+    def on_dropped(self, request: scrapy.Request, spider: scrapy.Spider) -> None:
+        """An article redirect that comes back to an URL of its own chain: a loop, recorded and remembered."""
+        chain = request.meta.get("redirect_urls") or []
+        if request.meta.get("rasad_page") != "article" or canonical(request.url) not in {canonical(u) for u in chain}:
+            return
+        source = request.meta.get("rasad_source")
+        self._inc("errors/redirect_loop", source)
+        self.to_remember.append({"url": canonical(chain[0]), "status": "failed", "reason": "redirect_loop"})
+        log.warning("%s failed: redirect_loop (%s)", chain[0], " -> ".join([*chain, request.url]))
+
+
+def listing_url(response: Response) -> str:
+    """The URL a listing was requested at, before any redirect (its validators are kept under it)."""
+    return (response.meta.get("redirect_urls") or [response.url])[0]

@@ -1,0 +1,74 @@
+"""Rasad's extractor (crawler.extract.extract) against plain trafilatura.extract on the same pages.
+
+Both get the same bytes. Agreement is token-level F1 over normalised word tokens (crawler.arabic):
+each extractor's body against the body that was put into the page, and the two bodies against each
+other (with the Jaccard of their word sets).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+
+import trafilatura
+
+from bench.pages import make_pages
+from crawler.arabic import tokens
+from crawler.extract import ExtractionError, extract
+
+
+def token_f1(found: str, truth: str) -> float:
+    """Harmonic mean of token precision and recall (multiset overlap); 1.0 when both are empty."""
+    a, b = Counter(tokens(found)), Counter(tokens(truth))
+    if not a and not b:
+        return 1.0
+    inter = sum((a & b).values())
+    if not inter:
+        return 0.0
+    p, r = inter / sum(a.values()), inter / sum(b.values())
+    return 2 * p * r / (p + r)
+
+
+def jaccard(x: str, y: str) -> float:
+    a, b = set(tokens(x)), set(tokens(y))
+    return len(a & b) / len(a | b) if a | b else 1.0
+
+
+def bench_extract(count: int, seed: int = 5) -> dict:
+    """Extract `count` generated pages with both extractors; return time per page and agreement."""
+    pages = make_pages(count, seed)
+    for page in pages[:5]:  # imports and lazy initialisation outside the timings
+        trafilatura.extract(page.html, url=page.url)
+        extract(page.html, page.url, content_type=page.content_type)
+    rasad_s = traf_s = 0.0
+    rasad_empty = traf_empty = 0
+    scores: dict[str, list[float]] = defaultdict(list)
+    layouts: dict[str, list[float]] = defaultdict(list)
+    for page in pages:
+        t = time.perf_counter()
+        try:
+            ours = extract(page.html, page.url, content_type=page.content_type).body
+        except ExtractionError:
+            ours = ""
+        rasad_s += time.perf_counter() - t
+        t = time.perf_counter()
+        theirs = trafilatura.extract(page.html, url=page.url) or ""
+        traf_s += time.perf_counter() - t
+        rasad_empty += not ours
+        traf_empty += not theirs
+        f1 = token_f1(ours, page.body)
+        scores["rasad_vs_truth"].append(f1)
+        scores["trafilatura_vs_truth"].append(token_f1(theirs, page.body))
+        scores["rasad_vs_trafilatura_f1"].append(token_f1(ours, theirs))
+        scores["rasad_vs_trafilatura_jaccard"].append(jaccard(ours, theirs))
+        layouts[page.layout].append(f1)
+    return {
+        "pages": count,
+        "layouts": len(layouts),
+        "rasad_ms": 1000 * rasad_s / count,
+        "trafilatura_ms": 1000 * traf_s / count,
+        "rasad_empty": rasad_empty,
+        "trafilatura_empty": traf_empty,
+        **{k: sum(v) / len(v) for k, v in scores.items()},
+        "worst_layout": min(((sum(v) / len(v), k) for k, v in layouts.items())),
+    }

@@ -1,0 +1,78 @@
+"""`make bench` at tiny sizes: every section runs against the real components and yields numbers.
+
+No timing is asserted (the machine decides those); what is checked is that each section measured
+something real: pages extracted, a crawl that fetched and indexed, stories, digests, bulk writes,
+and a baseline comparison whose outputs match.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+import pytest
+
+from bench.bench_crawl import bench_crawl
+from bench.bench_extract import bench_extract, token_f1
+from bench.pages import make_pages
+from bench.run import _write, run_sections
+from bench.sections import Sizes
+from crawler.config import Config
+
+TINY = Sizes(extract_pages=12, crawl_pages=30, cluster_sizes=(150,), digest_articles=60, bulk_docs=80,
+             bulk_chunks=(20, 80), stage_pages=12)
+NUMBER = re.compile(r"\d")
+
+
+def test_generated_pages_carry_their_body_and_vary() -> None:
+    pages = make_pages(30, seed=2)
+    assert len({p.layout for p in pages}) >= 10
+    assert len({p.body for p in pages}) == 30
+    for p in pages:
+        first = p.body.split("\n")[0]
+        # The body text is in the page (HTML escaping aside) and the page is the same for the seed.
+        assert first.split()[0].encode() in p.html
+    assert [p.html for p in make_pages(3, seed=2)] == [p.html for p in pages[:3]]
+
+
+def test_token_f1() -> None:
+    assert token_f1("المؤتمر العالمي للإنترنت", "المؤتمر العالمي للإنترنت") == 1.0
+    assert token_f1("", "المؤتمر") == 0.0
+    assert 0.0 < token_f1("المؤتمر العالمي", "المؤتمر الدولي") < 1.0
+
+
+def test_extraction_section_compares_both_extractors() -> None:
+    r = bench_extract(12)
+    assert r["rasad_ms"] > 0 and r["trafilatura_ms"] > 0
+    assert r["rasad_vs_truth"] > 0.9  # Rasad finds the body that was put into the pages
+    assert 0.0 < r["trafilatura_vs_truth"] <= 1.0
+    assert 0.0 < r["rasad_vs_trafilatura_jaccard"] <= 1.0
+
+
+@pytest.mark.es
+@pytest.mark.slow
+def test_crawl_section_times_every_stage(config: Config) -> None:
+    r = bench_crawl(config, 30)
+    assert r["fetched"] == 30 and r["extracted"] == 30
+    assert r["indexed"] > 0 and r["stored"] == r["indexed"]
+    for stage in ("extract", "relevance", "compare", "store"):
+        assert r["stages"][stage] > 0, stage
+    assert sum(r["stages"].values()) < r["crawl_s"]
+    assert r["peak_rss_mib"] > 50  # a Scrapy process with trafilatura loaded
+
+
+@pytest.mark.es
+@pytest.mark.slow
+def test_every_section_runs_and_the_report_is_written(config: Config, tmp_path: Path) -> None:
+    rows, blocks = run_sections(config, TINY)
+    assert not [r for r in rows if r[1] == "FAILED"], rows
+    sections = {s for s, _, _ in rows}
+    assert sections == {"extraction", "crawl pipeline", "before / after", "story clusters", "digest", "bulk indexing"}
+    assert all(NUMBER.search(value) for _, _, value in rows)
+    assert any("outputs identical: yes" in value for _, _, value in rows)
+    assert {name for name, _ in blocks} == {"crawl pipeline", "before / after"}
+    out = tmp_path / "BENCHMARKS.md"
+    _write(out, rows, blocks, argparse.Namespace(quick=True), 1.0)
+    text = out.read_text(encoding="utf-8")
+    assert "| section | measurement | value |" in text and "- machine:" in text and "## before / after" in text
