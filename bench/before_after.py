@@ -29,7 +29,7 @@ def export_baseline(dest: Path, commit: str = BASELINE) -> None:
 def run_stages(cwd: Path, count: int, first_on_path: Path | None = None) -> dict:
     """bench.stages in a child process, with `first_on_path` (a crawler checkout) ahead of the repo."""
     env = dict(os.environ)
-    env["PYTHONHASHSEED"] = "0"  # set order feeds float sums: outputs are compared byte for byte
+    env["PYTHONHASHSEED"] = "0"  # both sides hash alike, so a change in outputs can only come from the code
     env["PYTHONPATH"] = os.pathsep.join(str(p) for p in (first_on_path, ROOT) if p)
     out = subprocess.run([sys.executable, "-m", "bench.stages", "--count", str(count)], cwd=cwd, env=env,
                          capture_output=True, text=True, check=True).stdout

@@ -270,19 +270,23 @@ def _first_date(values: Iterator[str | None] | list[str | None], tz: str) -> str
 
 
 def _published(
-    tree: HtmlElement, sel: Selectors, meta: dict[str, str], ld: dict, tz: str, heuristic: str | None
+    tree: HtmlElement, sel: Selectors, meta: dict[str, str], ld: dict, tz: str, heuristic: str | None, url: str
 ) -> str | None:
     selected = [
         v for el in _css(tree, sel.published) for v in (el.get("datetime"), el.get("content"), _text(el))
     ]
     structured = [_ld_text(ld.get("datePublished")), *(meta.get(k) for k in _PUBLISHED_META)]
     structured += tree.xpath("//*[@itemprop='datePublished']/@datetime|//time[@pubdate]/@datetime")
-    return (
-        _first_date(selected, tz)
-        or _first_date(structured, tz)
-        or _first_date(_date_texts(tree), tz)
-        or _first_date([heuristic], tz)
-    )
+    found = _first_date(selected, tz) or _first_date(structured, tz) or _first_date(_date_texts(tree), tz)
+    if found:
+        return found
+    declared = [v for v in [*structured, *tree.xpath("//time/@datetime")] if isinstance(v, str) and v.strip()]
+    if declared:
+        # The page states its date but no reading of it is a real day (2020-13-45, 31 February):
+        # a heuristic guess would look authoritative, so the date stays unknown.
+        log.warning("%s: unreadable publication date %r; left empty", url, declared[0][:80])
+        return None
+    return _first_date([heuristic], tz)
 
 
 def _modified(tree: HtmlElement, meta: dict[str, str], ld: dict, tz: str) -> str | None:
@@ -435,7 +439,7 @@ def extract(
         lead=_lead(tree, sel, meta, ld, title),
         body=body,
         authors=_authors(tree, sel, meta, ld, getattr(doc, "author", None), site),
-        published_at=_published(tree, sel, meta, ld, tz, getattr(doc, "date", None)),
+        published_at=_published(tree, sel, meta, ld, tz, getattr(doc, "date", None), url),
         modified_at=_modified(tree, meta, ld, tz),
         language=_language(body, tree, meta, getattr(doc, "language", None), ld),
         section=_section(tree, sel, meta, ld, getattr(doc, "categories", None)),
