@@ -37,6 +37,7 @@ MAX_FETCH_BYTES = 10 * 1024 * 1024
 _MAX_JUNK_SHARE = 0.05
 _MIN_ARABIC_RATIO = 0.5
 _MAX_IMAGES = 10
+_MAX_CAPTION_CHARS = 300  # longer is a paragraph wearing a caption class, not a caption
 # Fewer words than this is a menu or a stub, not an article (even a one-line flash has more).
 _MIN_WORDS = 5
 _ARTICLE_TYPES = {
@@ -337,6 +338,24 @@ def _section(
     return None
 
 
+# Captions of the article's own pictures: <figcaption> and the usual CMS caption classes.
+_CAPTION_XPATH = (
+    ".//figcaption|.//*[contains(concat(' ', normalize-space(@class), ' '), ' caption ')"
+    " or contains(@class, 'wp-caption-text') or contains(@class, 'image-caption')]"
+)
+
+
+def _captions(tree: HtmlElement) -> list[str]:
+    """Caption texts inside the article (or <main>; the whole page if it has neither), deduplicated."""
+    scope = tree.xpath("//article") or tree.xpath("//main") or [tree]
+    out: list[str] = []
+    for el in (c for root in scope for c in root.xpath(_CAPTION_XPATH)):
+        text = _text(el)
+        if text and len(text) <= _MAX_CAPTION_CHARS and text not in out:
+            out.append(text)
+    return out[:_MAX_IMAGES]
+
+
 def _images(tree: HtmlElement, meta: dict[str, str], ld: dict, url: str) -> list[str]:
     found = [meta.get("og:image"), meta.get("twitter:image"), _ld_text(ld.get("image"))]
     for img in tree.xpath("//article//img|//figure//img|//amp-img"):
@@ -412,6 +431,7 @@ def extract(
         for el in _css(tree, selector):
             el.drop_tree()
     body_override = _paragraphs(_css(tree, sel.body))
+    captions = _captions(tree)  # before trafilatura, which may prune the tree it is given
     canonical = _canonical(tree, meta, ld, url)
     try:
         doc = trafilatura.bare_extraction(
@@ -443,7 +463,9 @@ def extract(
         modified_at=_modified(tree, meta, ld, tz),
         language=_language(body, tree, meta, getattr(doc, "language", None), ld),
         section=_section(tree, sel, meta, ld, getattr(doc, "categories", None)),
-        images=_images(tree, meta, ld, url),
+        # A page read from a file resolves its relative image links against its canonical address.
+        images=_images(tree, meta, ld, canonical if url.startswith("file:") and canonical else url),
+        image_captions=captions,
     )
     return _finish(article)
 

@@ -27,6 +27,7 @@ class Article:
     language: str | None = None
     section: str | None = None
     images: list[str] = field(default_factory=list)
+    image_captions: list[str] = field(default_factory=list)
     # Set by the crawl (spider and pipelines), not by extraction.
     source: str | None = None
     source_name: str | None = None

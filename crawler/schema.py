@@ -62,6 +62,7 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     "language": KEYWORD,
     "section": KEYWORD,
     "images": {"type": "keyword", "index": False},
+    "image_captions": arabic_text(),
     "topic": KEYWORD,
     "relevance": {"type": "float"},
     "relevance_reason": {"type": "text", "analyzer": "standard"},

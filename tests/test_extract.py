@@ -184,6 +184,29 @@ def test_percent_escapes_are_normalised_so_ids_are_stable():
 # -------------------------------------------------------------------------------------- other fields
 
 
+def test_image_captions_come_from_the_article_only():
+    body = (
+        '<figure><img src="/a.jpg"><figcaption>جانب من معرض نور الإنترنت في ووتشن</figcaption></figure>'
+        + ARTICLE_BODY
+        + '<div class="wp-caption"><img src="/b.jpg"><p class="wp-caption-text">شعار المؤتمر</p></div>'
+        + '<figure><figcaption>جانب من معرض نور الإنترنت في ووتشن</figcaption></figure>'  # repeated
+    )
+    html = _page(body=body).replace(
+        "</body>", '<aside><figure><figcaption>أخبار ذات صلة: مباراة الأمس</figcaption></figure></aside></body>'
+    )
+    article = extract(html, "https://example.org/news/7")
+    assert article.image_captions == ["جانب من معرض نور الإنترنت في ووتشن", "شعار المؤتمر"]
+    assert extract(_page(), "https://example.org/news/8").image_captions == []
+
+
+def test_relative_images_of_a_local_file_resolve_against_its_canonical_address(tmp_path: Path):
+    page = tmp_path / "saved.html"
+    page.write_text(_page('<link rel="canonical" href="https://example.org/news/7">',
+                          body='<figure><img src="/img/wuzhen.jpg"></figure>' + ARTICLE_BODY), encoding="utf-8")
+    assert extract_path(str(page)).images == ["https://example.org/img/wuzhen.jpg"]
+
+
+
 def test_selectors_override_generic_extraction_and_remove_boilerplate():
     html = _page(
         body='<div class="by">بقلم: منى علي</div><div class="txt">'

@@ -24,6 +24,7 @@ FIELDS = (
     "language",
     "section",
     "images",
+    "image_captions",
     "word_count",
     "content_hash",
 )
