@@ -359,6 +359,8 @@ class FixtureSite:
 
     def render_listing(self, outlet: str, channel: str, host: str, heading: str, url: str = "", page: int = 1) -> Response:
         """Page `page` of a list or search page; pages before the last link the next with rel="next"."""
+        if channel == "search" and self.sources[outlet].search_json is not None:
+            return self.render_search_json(outlet)
         items = self._items(host, self._ids(channel if page == 1 else f"{channel}:{page}", outlet))
         next_url = None
         if page < self.last_page(outlet, channel):
@@ -367,6 +369,18 @@ class FixtureSite:
             heading=heading, items=items, home=f"http://{host}/{outlet}/", next_url=next_url,
             outlet={"display": self.sources[outlet].display_name})
         return Response(200, html.encode("utf-8"), "text/html; charset=utf-8")
+
+    def render_search_json(self, outlet: str) -> Response:
+        """A JSON search answer shaped like the outlet's live API (Sky News Arabia's contentItems)."""
+        results: list[dict[str, Any]] = [{"type": "VIDEO", "id": "99", "headline": "فيديو بلا رابط مقال"}]
+        for i in self._ids("search", outlet):
+            a = self.articles[i]
+            section, ident, suffix = re.fullmatch(r"(.*)/(\d+)-([^/]+)", a["path"]).groups()
+            title, _ = self._text(a)
+            results.append({"type": "ARTICLE", "id": ident, "urlFriendlySuffix": suffix, "sectionUrl": section,
+                            "headline": title, "date": self.published(a).isoformat()})
+        body = json.dumps({"contentItems": results}, ensure_ascii=False).encode("utf-8")
+        return Response(200, body, "application/json; charset=utf-8")
 
     def render_google_news(self, host: str) -> Response:
         items = self._items(host, self._ids("google-news"))

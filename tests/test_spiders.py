@@ -7,6 +7,7 @@ spider callbacks run on real Scrapy responses built from them.
 from __future__ import annotations
 
 import gzip
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,7 +22,7 @@ from crawler.middlewares import BackoffRetryMiddleware, is_public, retry_after_s
 from crawler.settings import settings_for
 from crawler.sitemaps import SitemapError, in_window, parse_sitemap
 from crawler.sources.registry import get_source
-from crawler.spiders.links import canonical, looks_like_article
+from crawler.spiders.links import canonical, json_search_links, looks_like_article
 from crawler.spiders.news import NewsSpider
 from jobs.fixture_site import FixtureSite
 
@@ -181,6 +182,34 @@ def test_search_results_yield_article_links_only(site: FixtureSite, since: datet
     # Already requested in this run: not requested again.
     assert spider.parse_listing(resp, source="youm7", via="search") == []
     assert spider.crawler.stats.get_value("rasad/skipped/duplicate_link") == 1
+
+
+def test_json_search_answer_yields_article_links(site: FixtureSite, since: datetime) -> None:
+    """Sky News Arabia's search API answers JSON: results become article URLs, a video result is skipped."""
+    spider = make_spider(site, since, ["sky_news_arabia"])
+    [url] = outlet("sky_news_arabia").search_urls(["ووتشن"])
+    resp = TextResponse(url, body=fetch(site, url), encoding="utf-8", request=Request(url))
+    reqs = spider.parse_listing(resp, source="sky_news_arabia", via="search")
+    assert {r.url for r in reqs} == urls_of(site, "s5")
+    # An answer that is not JSON, or has no result list, is counted and logged; the crawl goes on.
+    broken = TextResponse(url, body=b"<html>maintenance</html>", encoding="utf-8", request=Request(url))
+    empty = TextResponse(url, body=b'{"error": "busy"}', encoding="utf-8", request=Request(url))
+    assert spider.parse_listing(broken, source="sky_news_arabia", via="search") == []
+    assert spider.parse_listing(empty, source="sky_news_arabia", via="search") == []
+    assert spider.crawler.stats.get_value("rasad/errors/search") == 2
+
+
+def test_json_search_links_build_live_article_urls() -> None:
+    """The live outlet's definition against an answer shaped like its API (the live site cannot be reached here)."""
+    live = get_source("sky_news_arabia")
+    body = json.dumps({"contentItems": [
+        {"type": "ARTICLE", "id": 1348070, "sectionUrl": "/world", "urlFriendlySuffix": "العنف"},
+        {"type": "ARTICLE", "id": 1348070, "sectionUrl": "/world", "urlFriendlySuffix": "العنف"},  # duplicate
+        {"type": "EPISODE", "id": 77, "urlFriendlySuffix": "حلقة"},  # no section: not an article
+    ]}, ensure_ascii=False).encode()
+    assert json_search_links(body, live) == ["https://www.skynewsarabia.com/world/1348070-العنف"]
+    with pytest.raises(ValueError, match="no result list at 'contentItems'"):
+        json_search_links(b"[]", live)
 
 
 def test_known_urls_are_not_requested(site: FixtureSite, since: datetime) -> None:

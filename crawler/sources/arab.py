@@ -8,7 +8,7 @@ else is listed in ``unconfirmed``. ``notes`` say what was seen and any failure r
 
 from __future__ import annotations
 
-from crawler.sources.base import Selectors, Source
+from crawler.sources.base import JsonSearch, Selectors, Source
 from crawler.sources.registry import register
 
 ALJAZEERA = Source(
@@ -72,6 +72,7 @@ SKY_NEWS_ARABIA = Source(
         "https://api.skynewsarabia.com//rest/v2/search/text.json?deviceType=DESKTOP&from=&offset=0"
         "&pageSize=25&q={query}&showEpisodes=true&sort=RELEVANCE&supportsInfographic=true&to="
     ),
+    search_json=JsonSearch(items="contentItems", url="{sectionUrl}/{id}-{urlFriendlySuffix}"),
     article_url_pattern=r"^https://www\.skynewsarabia\.com/[a-z-]+(?:/[a-z-]+)*/\d+-[^/?#]+$",
     unconfirmed=("https://www.skynewsarabia.com/rss.xml", "https://www.skynewsarabia.com/sitemap.xml"),
     notes=(

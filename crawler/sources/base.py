@@ -21,6 +21,18 @@ class Selectors:
 
 
 @dataclass(frozen=True)
+class JsonSearch:
+    """An on-site search that answers JSON: where its result list is and how a result becomes an article URL.
+
+    ``items`` is a dotted path to the list (``contentItems``); ``url`` a template over one result's
+    fields (``{sectionUrl}/{id}-{urlFriendlySuffix}``): a leading "/" is a path under ``base_url``.
+    """
+
+    items: str
+    url: str
+
+
+@dataclass(frozen=True)
 class Source:
     """One outlet.
 
@@ -38,6 +50,7 @@ class Source:
     sitemaps: tuple[str, ...] = ()
     list_pages: tuple[str, ...] = ()
     search_url: str | None = None
+    search_json: JsonSearch | None = None  # set when search_url answers JSON rather than a results page
     article_url_pattern: str | None = None  # regex a link must match to be fetched as an article
     selectors: Selectors = field(default_factory=Selectors)
     unconfirmed: tuple[str, ...] = ()

@@ -24,7 +24,7 @@ from crawler.feeds import FeedError, parse_feed
 from crawler.items import Article
 from crawler.sitemaps import SitemapError, in_window, parse_sitemap
 from crawler.sources.base import Source
-from crawler.spiders.links import article_links, belongs_to, canonical, source_for_url
+from crawler.spiders.links import article_links, belongs_to, canonical, json_search_links, source_for_url
 
 log = logging.getLogger(__name__)
 
@@ -322,6 +322,13 @@ class NewsSpider(scrapy.Spider):
         """Site-search results or a list page: links that look like the outlet's articles, then the next page."""
         src = self.by_name.get(source or "")
         self._inc("pages", source)
+        if src is not None and via == SEARCH and src.search_json is not None:
+            try:
+                return self._articles(json_search_links(response.body, src), source, via)
+            except ValueError as exc:
+                self._inc("errors/search", source)
+                log.warning("%s: search answer unreadable: %s", response.url, exc)
+                return []
         if src is None or not isinstance(response, TextResponse):
             return []
         out = self._articles(article_links(response, src), source, via)
