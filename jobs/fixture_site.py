@@ -21,6 +21,7 @@ with rel="next". Redirects: an article with `redirect_from` is listed under that
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import json
@@ -383,11 +384,51 @@ class FixtureSite:
         return Response(200, body, "application/json; charset=utf-8")
 
     def render_google_news(self, host: str) -> Response:
-        items = self._items(host, self._ids("google-news"))
+        """Google News RSS search: links are news.google.com-style ids, the first of the older kind
+        (the URL inside the id), the others of the newer kind (decoded through the two requests below)."""
+        ids = self._ids("google-news")
+        items = self._items(host, ids)
+        for n, (i, item) in enumerate(zip(ids, items, strict=True)):
+            token = item["url"].encode() if n == 0 else f"AU_yqL-{i}".encode()
+            gn_id = base64.urlsafe_b64encode(b"\x08\x13\x22" + bytes([len(token)]) + token).decode().rstrip("=")
+            item["url"] = f"http://{host}/google-news/rss/articles/{gn_id}?oc=5"
         body = self.env.get_template("rss.xml").render(
             title="Google News", home=f"http://{host}/google-news/", items=items,
             now_rfc822=format_datetime(self.clock()))
         return Response(200, body.encode("utf-8"), "application/rss+xml; charset=utf-8")
+
+    def _gn_article(self, gn_id: str) -> str | None:
+        """The fixture article behind a newer Google News id ("AU_yqL-<article id>")."""
+        try:
+            raw = base64.urlsafe_b64decode(gn_id + "=" * (-len(gn_id) % 4))
+        except ValueError:
+            return None
+        token = raw[4:].decode("utf-8", "replace")
+        return token.removeprefix("AU_yqL-") if token.startswith("AU_yqL-") else None
+
+    def render_google_news_page(self, gn_id: str) -> Response:
+        """The Google News article page: only the decoding parameters matter to the crawler."""
+        article = self._gn_article(gn_id)
+        if article not in self.articles:
+            return Response(404, b"not found")
+        html = (f'<html><body><c-wiz><div jscontroller="x" data-n-a-id="{gn_id}" data-n-a-ts="1732780800" '
+                f'data-n-a-sg="sig-{article}"></div></c-wiz></body></html>')
+        return Response(200, html.encode(), "text/html; charset=utf-8")
+
+    def answer_batchexecute(self, body: bytes, host: str) -> Response:
+        """Google's batchexecute answer for a "garturlreq" with the right signature."""
+        try:
+            req = json.loads(parse_qs(body.decode())["f.req"][0])
+            gn_id, _, signature = json.loads(req[0][0][1])[2:5]
+        except (KeyError, IndexError, TypeError, ValueError):
+            return Response(400, b"bad request")
+        article = self._gn_article(gn_id)
+        if article not in self.articles or signature != f"sig-{article}":
+            return Response(400, b"bad signature")
+        url = self.listed_url_of(article, f"http://{host}")
+        row = ["wrb.fr", "Fbv4je", json.dumps(["garturlres", url, 1]), None, None, None, "generic"]
+        text = ")]}'\n\n" + json.dumps([row, ["di", 42], ["af.httprm", 41, "0", 7]]) + "\n"
+        return Response(200, text.encode(), "application/json; charset=utf-8")
 
     def render_gdelt(self, host: str) -> Response:
         arts = [{"url": it["url"], "url_mobile": "", "title": it["title"],
@@ -440,6 +481,8 @@ class FixtureSite:
         rest_q = rest + (f"?{parts.query}" if parts.query else "")
         if head == "google-news" and rest == "/rss/search":
             return self.render_google_news(host)
+        if head == "google-news" and rest.startswith("/articles/"):
+            return self.render_google_news_page(rest.removeprefix("/articles/"))
         if head == "gdelt" and rest == "/api/v2/doc/doc":
             return self.render_gdelt(host)
         if head == "_drill":
@@ -508,6 +551,21 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(r.body)))
         for k, v in (r.headers or {}).items():
             self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(r.body)
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        """Only the Google News stand-in's batchexecute endpoint answers POST."""
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        with self.site._lock:
+            self.site.requests.append(self.path)
+        if urlsplit(self.path).path == "/google-news/_/DotsSplashUi/data/batchexecute":
+            r = self.site.answer_batchexecute(body, self.headers.get("Host") or "127.0.0.1")
+        else:
+            r = Response(405, b"method not allowed")
+        self.send_response(r.status)
+        self.send_header("Content-Type", r.content_type)
+        self.send_header("Content-Length", str(len(r.body)))
         self.end_headers()
         self.wfile.write(r.body)
 

@@ -116,6 +116,11 @@ def test_every_relevant_article_is_indexed_once_with_its_discovery_channel(crawl
     assert set(docs) <= allowed
     assert crawled.first.indexed == len(crawled.docs)
     assert crawled.first.discovered_via.keys() >= {"feed", "sitemap", "search", "list", "google-news", "gdelt"}
+    # Google News ids of the newer kind were decoded through its page and batchexecute, one each.
+    paths = [p.split("?")[0] for p in crawled.requests_first]
+    assert paths.count("/google-news/_/DotsSplashUi/data/batchexecute") == 2
+    assert sum(p.startswith("/google-news/articles/") for p in paths) == 2
+    assert crawled.first.error_kinds.get("aggregator", 0) == 0
 
 
 def test_irrelevant_broken_and_old_pages_are_not_indexed_and_the_run_goes_on(crawled: Crawled) -> None:

@@ -6,6 +6,7 @@ spider callbacks run on real Scrapy responses built from them.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ from scrapy import Request
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 from scrapy.utils.test import get_crawler
 
+from crawler import google_news
 from crawler.config import load_config
 from crawler.feeds import FeedError, parse_feed
 from crawler.middlewares import BackoffRetryMiddleware, is_public, retry_after_seconds
@@ -241,11 +243,49 @@ def test_gdelt_and_google_news_stand_ins(site: FixtureSite, since: datetime) -> 
     reqs = spider.parse_gdelt_json(resp, source=None)
     assert {r.url for r in reqs} == urls_of(site, "c1", "s1")
     assert {r.cb_kwargs["source"] for r in reqs} == {"cgtn_arabic", "sky_news_arabia"}  # attributed by URL
+
+    # Google News links are ids, not article URLs: the older kind carries the URL (no request) ...
     n_url = f"{BASE}/google-news/rss/search?q=x"
     resp = XmlResponse(n_url, body=fetch(site, n_url), request=Request(n_url))
-    reqs = spider.parse_google_news(resp, source=None)
-    assert {r.url for r in reqs} == urls_of(site, "x1", "a1amp", "y2")
-    assert {r.cb_kwargs["via"] for r in reqs} == {"google-news"}
+    found = spider.parse_google_news(resp, source=None)
+    [direct] = [r for r in found if r.callback == spider.parse_article]
+    pages = [r for r in found if r.callback == spider.parse_google_news_page]
+    assert direct.url == BASE + site.path_of("x1") and direct.cb_kwargs["via"] == "google-news"
+    # ... the newer kind costs two requests: the Google News page (signature, timestamp), then batchexecute.
+    assert [r.url.split("/articles/")[0] for r in pages] == [f"{BASE}/google-news"] * 2
+    decoded = []
+    for page in pages:
+        html = HtmlResponse(page.url, body=fetch(site, page.url), encoding="utf-8", request=page)
+        [post] = spider.parse_google_news_page(html, **page.cb_kwargs)
+        assert post.method == "POST" and post.url == f"{BASE}/google-news/_/DotsSplashUi/data/batchexecute"
+        answer = site.answer_batchexecute(post.body, HOST)
+        assert answer.status == 200, answer.body
+        reply = TextResponse(post.url, body=answer.body, encoding="utf-8", request=post)
+        decoded += spider.parse_google_news_decoded(reply, **post.cb_kwargs)
+    assert {r.url for r in decoded} == urls_of(site, "a1amp", "y2")
+    assert {r.cb_kwargs["via"] for r in decoded} == {"google-news"}
+    # A page without the parameters, or an answer without a URL, is counted and skipped.
+    bare = HtmlResponse(pages[0].url, body=b"<html><body>consent</body></html>", encoding="utf-8", request=pages[0])
+    assert spider.parse_google_news_page(bare, **pages[0].cb_kwargs) == []
+    empty = TextResponse(post.url, body=b")]}'\n\n[]", encoding="utf-8", request=post)
+    assert spider.parse_google_news_decoded(empty, **post.cb_kwargs) == []
+    assert spider.crawler.stats.get_value("rasad/errors/aggregator") == 2
+
+
+def test_google_news_ids_decode_offline_when_they_carry_the_url() -> None:
+    """An id of the older kind, built as Google built them (the live service cannot be reached here)."""
+    url = "https://www.youm7.com/story/2020/11/23/ووتشن/5078123"
+    payload = url.encode()
+    gn_id = base64.urlsafe_b64encode(b"\x08\x13\x22" + bytes([len(payload) & 0x7F | 0x80, len(payload) >> 7])
+                                     + payload + b"\xd2\x01\x00").decode().rstrip("=")
+    assert google_news.article_id(f"https://news.google.com/rss/articles/{gn_id}?oc=5") == (
+        "https://news.google.com", gn_id)
+    assert google_news.decode_offline(gn_id) == url
+    assert google_news.decode_offline("CBMiVkFVX3lxTE4z") is None  # a newer id: the URL is not inside
+    assert google_news.article_id("https://news.google.com/rss/search?q=x") is None
+    answer = ")]}'\n\n" + json.dumps([["wrb.fr", "Fbv4je", json.dumps(["garturlres", url, 1]), None, None, None,
+                                         "generic"]])
+    assert google_news.parse_batchexecute(answer) == url
 
 
 # -- robots.txt, addresses, retries, settings -------------------------------------------------------

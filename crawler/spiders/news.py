@@ -19,6 +19,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
+from crawler import google_news
 from crawler.arabic import normalize
 from crawler.feeds import FeedError, parse_feed
 from crawler.items import Article
@@ -274,7 +275,51 @@ class NewsSpider(scrapy.Spider):
             self._inc("errors/aggregator")
             log.warning("%s", exc)
             return []
-        return self._articles((e.url for e in entries), None, GOOGLE_NEWS)
+        out: list[scrapy.Request] = []
+        for e in entries:
+            found = google_news.article_id(e.url)
+            decoded = google_news.decode_offline(found[1]) if found else e.url
+            if decoded:
+                out += self._articles([decoded], None, GOOGLE_NEWS)
+            elif found and self._new_link(e.url):
+                # A newer id: its article page gives the parameters of the decoding request.
+                base, gn_id = found
+                out.append(self._page(google_news.page_url(base, gn_id), self.parse_google_news_page, None,
+                                      base=base, gn_id=gn_id))
+        return out
+
+    def parse_google_news_page(self, response: Response, source: str | None, base: str, gn_id: str) -> list[scrapy.Request]:
+        """A Google News article page: ask its batchexecute endpoint for the article URL."""
+        params = google_news.decoding_params(response.text) if isinstance(response, TextResponse) else None
+        if params is None:
+            self._inc("errors/aggregator")
+            log.warning("%s: no decoding parameters in the Google News page; item skipped", response.url)
+            return []
+        request = scrapy.Request(
+            google_news.batchexecute_url(base), method="POST", body=google_news.batchexecute_body(gn_id, *params),
+            headers={"Content-Type": "application/x-www-form-urlencoded;charset=UTF-8"},
+            callback=self.parse_google_news_decoded, errback=self.on_error, cb_kwargs={"source": None, "gn_id": gn_id},
+            meta={"rasad_source": None, "rasad_page": "parse_google_news_decoded"}, priority=10,
+        )
+        return [request]
+
+    def parse_google_news_decoded(self, response: Response, source: str | None, gn_id: str) -> list[scrapy.Request]:
+        """The batchexecute answer: the article URL, requested like any discovered article."""
+        url = google_news.parse_batchexecute(response.text) if isinstance(response, TextResponse) else None
+        if url is None:
+            self._inc("errors/aggregator")
+            log.warning("%s: no article URL for Google News id %s…; item skipped", response.url, gn_id[:24])
+            return []
+        self._inc("aggregator/google_news_decoded")
+        return self._articles([url], None, GOOGLE_NEWS)
+
+    def _new_link(self, url: str) -> bool:
+        """True the first time a Google News link is seen in this run (feeds repeat items across queries)."""
+        c = canonical(url)
+        if c in self.requested:
+            return False
+        self.requested.add(c)
+        return True
 
     def parse_gdelt_json(self, response: Response, source: str | None) -> list[scrapy.Request]:
         """GDELT DOC API artlist: article URLs on any outlet."""
