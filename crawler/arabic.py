@@ -128,12 +128,22 @@ def _stemmer() -> snowballstemmer.stemmer:
     return snowballstemmer.stemmer("arabic")
 
 
+# Particles fused with the article (و+ال، ب+ال، ك+ال، ف+ال، ل+ال) become the bare article before
+# Snowball, which strips ال but not وال: والصين and الصين, or والمؤتمر and المؤتمر, had different stems.
+# إلكتروني and its family: a loanword whose initial "ال" is not the article, which Snowball stems
+# to different roots by length (إلكتروني, الإلكترونية, إلكترونيات).
+_ELECTRON = "لكترون"
+_FUSED_ARTICLE = re.compile(r"^(?:وال|بال|كال|فال|لل)(?=\w{3,}$)")
+
+
 @lru_cache(maxsize=200_000)
 def stem(token: str) -> str:
-    """Light stem of one normalised token (Snowball Arabic; Latin and digits unchanged)."""
+    """Light stem of one normalised token (Snowball Arabic after the fused-article fix; Latin and digits unchanged)."""
     if not token or token.isdigit() or token.isascii():
         return token.lower()
-    return normalize(_stemmer().stemWord(token))
+    if _ELECTRON in token:
+        return "الكترون"
+    return normalize(_stemmer().stemWord(_FUSED_ARTICLE.sub("ال", token)))
 
 
 def stems(text: str, *, drop_stopwords: bool = True) -> list[str]:
