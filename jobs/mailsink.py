@@ -10,6 +10,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 log = logging.getLogger(__name__)
+# aiosmtpd logs every SMTP command at INFO: the sink says what matters (each message received).
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 class _SaveHandler:
