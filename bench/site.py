@@ -2,8 +2,9 @@
 
 Each outlet of OUTLETS lives under /<outlet>/ (so `crawl.base_url_override = "<base>/{source}"` points
 it here, as with jobs/fixture_site.py) and answers its registry's sitemap path with a news sitemap of
-its share of the articles, its feed paths with an RSS feed of its newest articles, and every other
-path (search, list pages) with an empty listing. Pages are rendered once, before serving, so the
+its share of the articles, its feed paths with an RSS feed of its newest articles, a JSON search
+API path (when the outlet's search answers JSON) with no results, and every other path (search,
+list pages) with an empty listing. Pages are rendered once, before serving, so the
 server costs the crawl as little CPU as possible.
 """
 
@@ -38,6 +39,7 @@ class ScaledSite:
     """Pre-rendered responses by path (with query), and how many pages are relevant."""
 
     pages: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    json_search_paths: set[str] = field(default_factory=set)  # answered with an empty JSON result list
     articles: int = 0
     relevant: int = 0
     hits: int = 0
@@ -59,6 +61,8 @@ def build_site(count: int, host: str, seed: int = 3) -> ScaledSite:
         listed[outlet].append((page.url, page.title, when))
     for outlet, items in listed.items():
         source = get_source(outlet)
+        if source.search_url and source.search_json:
+            site.json_search_paths.add(re.sub(r"/{2,}", "/", f"/{outlet}{urlsplit(source.search_url).path}"))
         urls = "".join(
             f"<url><loc>{escape(u)}</loc><lastmod>{w.isoformat()}</lastmod></url>" for u, _, w in items)
         sitemap = ('<?xml version="1.0" encoding="UTF-8"?>'
@@ -82,7 +86,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         self.site.hits += 1  # approximate under threads; only reported, never asserted
-        body, ctype = self.site.pages.get(re.sub(r"/{2,}", "/", self.path), (EMPTY_LISTING, "text/html; charset=utf-8"))
+        path = re.sub(r"/{2,}", "/", self.path)
+        if urlsplit(path).path in self.site.json_search_paths:
+            body, ctype = b'{"contentItems": []}', "application/json"
+        else:
+            body, ctype = self.site.pages.get(path, (EMPTY_LISTING, "text/html; charset=utf-8"))
         self.send_response(200)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
