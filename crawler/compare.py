@@ -55,9 +55,12 @@ class Reference:
     sentence_stems: list[list[str]]  # TF-IDF input, computed once
     shingles: set[str]
     facts: list[Fact]
+    event_year: int | None = None  # the year of the reference's event (topic.event_year)
 
     @classmethod
-    def from_text(cls, text: str, *, topic: str = "", keywords: list[str] | None = None) -> Reference:
+    def from_text(
+        cls, text: str, *, topic: str = "", keywords: list[str] | None = None, event_year: int | None = None
+    ) -> Reference:
         """Build from plain text."""
         if not text.strip():
             raise ValueError(f"reference for topic {topic!r} is empty")
@@ -70,10 +73,13 @@ class Reference:
             sentence_stems=[stems(s) for s in sentences],
             shingles=shingles(text),
             facts=extract_facts(text),
+            event_year=event_year,
         )
 
     @classmethod
-    def from_file(cls, path: str | Path, *, topic: str = "", keywords: list[str] | None = None) -> Reference:
+    def from_file(
+        cls, path: str | Path, *, topic: str = "", keywords: list[str] | None = None, event_year: int | None = None
+    ) -> Reference:
         """Build from a .txt file, or an HTML page (main text through crawler.extract when present)."""
         path = Path(path)
         try:
@@ -81,12 +87,12 @@ class Reference:
         except (OSError, UnicodeDecodeError) as exc:
             raise ValueError(f"{path}: cannot read reference article: {exc}") from exc
         text = raw if path.suffix.lower() == ".txt" else html_to_text(raw, path.as_uri())[1]
-        return cls.from_text(text, topic=topic or path.stem, keywords=keywords)
+        return cls.from_text(text, topic=topic or path.stem, keywords=keywords, event_year=event_year)
 
     @classmethod
     def from_topic(cls, topic: TopicConfig, path: Path) -> Reference:
         """Build for a configured topic whose reference file is at `path` (resolved by Config.path)."""
-        return cls.from_file(path, topic=topic.name, keywords=topic.keywords)
+        return cls.from_file(path, topic=topic.name, keywords=topic.keywords, event_year=topic.event_year)
 
 
 def html_to_text(html: str, url: str = "") -> tuple[str, str]:
@@ -117,6 +123,7 @@ class Comparison:
     facts_shared: list[str] = field(default_factory=list)
     facts_conflicting: list[str] = field(default_factory=list)
     facts_missing: list[str] = field(default_factory=list)
+    facts_other_edition: list[str] = field(default_factory=list)
     novel_sentences: list[str] = field(default_factory=list)
     jaccard: float = 0.0
     containment: float = 0.0  # share of the article's shingles found in the reference
@@ -179,8 +186,28 @@ def _sentence_scores(article_sents: list[str], reference: Reference) -> tuple[fl
     return doc_cos, np.asarray(best).ravel()
 
 
+def other_edition(article_text: str, reference: Reference, relation: str, published_at: str | None) -> bool:
+    """True for a report of another edition of the reference's event.
+
+    That is: related coverage or a mention (a copy or rewrite is about the reference's own event),
+    published in another year than the topic's event_year, that does not name that year.
+    """
+    if reference.event_year is None or not published_at or relation not in ("related", "mention"):
+        return False
+    try:
+        year = int(published_at[:4])
+    except ValueError:
+        return False
+    return year != reference.event_year and str(reference.event_year) not in normalize(article_text)
+
+
 def compare(
-    article_text: str, reference: Reference, thresholds: CompareConfig, *, title: str = ""
+    article_text: str,
+    reference: Reference,
+    thresholds: CompareConfig,
+    *,
+    title: str = "",
+    published_at: str | None = None,
 ) -> Comparison:
     """Compare one article (plain text, optionally its title) with the reference.
 
@@ -189,6 +216,8 @@ def compare(
         reference: the topic's prepared reference.
         thresholds: the [compare] section of the configuration.
         title: the headline, where a keyword hit weighs more than in the body.
+        published_at: the article's publication date (ISO), when known: with the topic's event_year
+            it tells a report of another edition, whose different figures are not conflicts.
     Returns:
         the Comparison; `similarity` is the stronger of shingle Jaccard and TF-IDF cosine.
     """
@@ -216,7 +245,8 @@ def compare(
         lead_hit=any(named[:2]),
         thresholds=thresholds,
     )
-    facts = compare_facts(reference.facts, f"{title}\n{article_text}")
+    full = f"{title}\n{article_text}"
+    facts = compare_facts(reference.facts, full, other_edition=other_edition(full, reference, relation, published_at))
     order = np.argsort(best, kind="stable")
     novel = [sents[i] for i in order if best[i] < NOVEL_MAX_SIMILARITY][: thresholds.novel_sentences]
     return Comparison(
@@ -226,6 +256,7 @@ def compare(
         facts_shared=facts.shared,
         facts_conflicting=facts.conflicting,
         facts_missing=facts.missing,
+        facts_other_edition=facts.other_edition,
         novel_sentences=novel,
         jaccard=round(jaccard, 4),
         containment=round(containment, 4),

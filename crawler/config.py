@@ -59,6 +59,9 @@ class TopicConfig(_Section):
     keywords: list[str] = Field(default_factory=list)
     queries: list[str] = Field(default_factory=list)
     min_relevance: float = Field(default=0.3, ge=0, le=1)
+    # The year of the reference's event: a related report published in another year, not naming this
+    # one, describes another edition, so its different figures are not contradictions.
+    event_year: int | None = Field(default=None, ge=1990, le=2100)
 
 
 class CompareConfig(_Section):
@@ -165,6 +168,7 @@ DEFAULT_TOPIC = {
     "wic-2020": {
         "name": "wic-2020",
         "reference": str(PROJECT_ROOT / "reports" / "reference" / "wic-2020.txt"),
+        "event_year": 2020,
         "keywords": [
             "المؤتمر العالمي للإنترنت",
             "مؤتمر الإنترنت العالمي",

@@ -97,11 +97,16 @@ class Fact:
 
 @dataclass
 class FactComparison:
-    """Reference facts found in an article (shared), contradicted by it (conflicting) or absent (missing)."""
+    """Reference facts found in an article (shared), contradicted by it (conflicting) or absent (missing).
+
+    ``other_edition`` holds the differing figures of a report about another edition of the event:
+    the same context with another number, which is not a contradiction there.
+    """
 
     shared: list[str] = field(default_factory=list)
     conflicting: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    other_edition: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -395,11 +400,12 @@ def _same_context(a: frozenset[str], b: frozenset[str]) -> bool:
     return shared >= 2 or (shared >= 1 and shared >= 0.4 * min(len(a), len(b)))
 
 
-def compare_facts(reference_facts: list[Fact], article_text: str) -> FactComparison:
+def compare_facts(reference_facts: list[Fact], article_text: str, *, other_edition: bool = False) -> FactComparison:
     """Check each reference fact against an article.
 
     A number is shared when the article states the same value with the same unit, conflicting when
-    it states a different value with the same unit in the same context; names and quotes are shared
+    it states a different value with the same unit in the same context (listed under other_edition
+    instead when the article reports another edition of the event); names and quotes are shared
     when their words occur in the article.
     """
     result = FactComparison()
@@ -425,7 +431,7 @@ def compare_facts(reference_facts: list[Fact], article_text: str) -> FactCompari
             _, k, best = max(rivals, key=lambda r: r[0])
             used.add(k)
             label = f" ({ref.label})" if ref.label else ""
-            result.conflicting.append(f"{ref.text} ← {best.text}{label}")
+            (result.other_edition if other_edition else result.conflicting).append(f"{ref.text} ← {best.text}{label}")
         else:
             result.missing.append(ref.render())
     return result

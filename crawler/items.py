@@ -44,6 +44,7 @@ class Article:
     facts_shared: list[str] = field(default_factory=list)
     facts_conflicting: list[str] = field(default_factory=list)
     facts_missing: list[str] = field(default_factory=list)
+    facts_other_edition: list[str] = field(default_factory=list)
     novel_sentences: list[str] = field(default_factory=list)
     word_count: int = 0
     content_hash: str | None = None

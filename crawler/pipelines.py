@@ -234,12 +234,13 @@ class ComparePipeline(_Stage):
         from crawler.compare import compare
 
         text = "\n".join(p for p in (item.lead, item.body) if p)
-        c = compare(text, self.reference, self.config.compare, title=item.title)
+        c = compare(text, self.reference, self.config.compare, title=item.title, published_at=item.published_at)
         item.similarity = c.similarity
         item.relation = c.relation
         item.facts_shared = c.facts_shared
         item.facts_conflicting = c.facts_conflicting
         item.facts_missing = c.facts_missing
+        item.facts_other_edition = c.facts_other_edition
         item.novel_sentences = c.novel_sentences
         item.story_id = str(self.stories.add(item.doc_id, text))
         self.stats.inc_value(f"rasad/relation/{c.relation}")

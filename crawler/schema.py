@@ -72,6 +72,7 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     "facts_shared": KEYWORD,
     "facts_conflicting": KEYWORD,
     "facts_missing": KEYWORD,
+    "facts_other_edition": KEYWORD,
     "novel_sentences": {"type": "text", "analyzer": "rasad_arabic"},
     "word_count": {"type": "integer"},
     "content_hash": KEYWORD,

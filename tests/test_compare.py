@@ -142,6 +142,20 @@ def test_cli_json_lines_in_input_order_with_errors(tmp_path):
     assert "missing.txt" in proc.stderr
 
 
+def test_cli_published_date_sets_apart_another_editions_figures(tmp_path):
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "jobs.cli", "compare", *args], cwd=ROOT, capture_output=True,
+                              text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+
+    report_2023 = str(LABELLED / "texts" / "related_2023.txt")
+    undated, dated = run("--json", report_2023), run("--json", "--published", "2023-11-15", report_2023)
+    assert json.loads(undated.stdout)["facts_conflicting"] and not json.loads(undated.stdout)["facts_other_edition"]
+    row = json.loads(dated.stdout)
+    assert row["facts_conflicting"] == [] and row["facts_other_edition"][0].startswith("7 سنوات ← بعشر سنوات")
+    bad = run("--published", "2023-13-01", report_2023)
+    assert bad.returncode == 2 and "--published '2023-13-01' is not a date (YYYY-MM-DD)" in bad.stderr
+
+
 def test_compare_article_dict_gives_the_stored_fields():
     from jobs.commands.compare import FIELDS, compare_article_dict
 

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import pytest
 
+from crawler.compare import other_edition
 from crawler.facts import compare_facts, extract_facts, parse_number
 from tests.compare_helpers import ITEMS, MANIFEST, fact_key, reference, text_of
 
 FIVE = {"35.8 تريليون يوان", "36.2 بالمائة", "130 شركة", "15 إنجازا", "7 سنوات"}
 
 
+def _comparison(item: dict, *, dated: bool = True):
+    """The item's facts, with its publication date (when labelled) telling another edition's report."""
+    text = text_of(item)
+    published = item.get("published") if dated else None
+    return compare_facts(reference().facts, text,
+                         other_edition=other_edition(text, reference(), item["relation"], published))
+
+
 def _predicted(item: dict) -> tuple[set[str], set[str]]:
-    result = compare_facts(reference().facts, text_of(item))
+    result = _comparison(item)
     return {fact_key(f) for f in result.shared}, {fact_key(f) for f in result.conflicting}
 
 
@@ -75,25 +84,25 @@ def test_conflict_needs_same_context():
     assert other.conflicting == [] and other.missing and not other.shared
 
 
-# Known misses, reported rather than hidden: reports of other years state other counts in the same
-# context (ten years of the conference in 2023, four principles in 2015); the extractor has no notion of
-# the article's date, so it flags them as conflicts.
-KNOWN_FALSE_CONFLICTS = {"related_2023", "related_2015"}
-
-
-@pytest.mark.parametrize(
-    "item",
-    [
-        pytest.param(i, marks=pytest.mark.xfail(strict=True, reason="other year, same context"))
-        if i["id"] in KNOWN_FALSE_CONFLICTS
-        else i
-        for i in ITEMS
-    ],
-    ids=[i["id"] for i in ITEMS],
-)
+@pytest.mark.parametrize("item", ITEMS, ids=[i["id"] for i in ITEMS])
 def test_conflicting_facts_of_labelled_item(item):
     _, conflicting = _predicted(item)
     assert conflicting == {fact_key(c) for c in item["conflicting"]}
+
+
+def test_reports_of_other_editions_list_their_figures_apart():
+    """Ten years of the conference (2023) and four principles (2015) are other editions' figures.
+
+    Without the publication date the same texts read as contradictions of the 2020 reference: the
+    date is what tells them apart (topic.event_year = 2020).
+    """
+    by_id = {i["id"]: i for i in ITEMS}
+    for item_id, figure in (("related_2023", "7 سنوات ← بعشر سنوات"), ("related_2015", "المبادئ الثلاثة ← أربعة مبادئ")):
+        dated, undated = _comparison(by_id[item_id]), _comparison(by_id[item_id], dated=False)
+        assert dated.conflicting == [] and [f.split(" (")[0] for f in dated.other_edition] == [figure]
+        assert [f.split(" (")[0] for f in undated.conflicting] == [figure] and undated.other_edition == []
+    # A report of the reference's own year keeps its conflicts.
+    assert not any(_comparison(i).other_edition for i in ITEMS if i.get("published", "").startswith("2020"))
 
 
 @pytest.mark.parametrize(

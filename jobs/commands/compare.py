@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 import urllib.request
+from datetime import date
 from pathlib import Path
 
 from crawler.compare import Reference, compare, html_to_text
@@ -20,6 +22,7 @@ FIELDS = (
     "facts_shared",
     "facts_conflicting",
     "facts_missing",
+    "facts_other_edition",
     "novel_sentences",
 )
 
@@ -34,6 +37,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--json", action="store_true", help="one JSON object per input, one per line")
     p.add_argument("--topic", help="topic whose reference to compare with (default: the configured default)")
+    p.add_argument(
+        "--published",
+        metavar="YYYY-MM-DD",
+        help="publication date of the inputs: with the topic's event_year, a related report of another "
+        "year lists its different figures as other_edition rather than conflicting",
+    )
     p.set_defaults(func=run)
 
 
@@ -64,7 +73,7 @@ def _read_input(source: str, user_agent: str) -> tuple[str, str]:
 def compare_article_dict(doc: dict, reference: Reference, thresholds: CompareConfig) -> dict:
     """Fields to update on a stored article document (for reindexing after a reference change)."""
     text = "\n".join(p for p in (doc.get("lead") or "", doc.get("body") or "") if p)
-    result = compare(text, reference, thresholds, title=doc.get("title") or "")
+    result = compare(text, reference, thresholds, title=doc.get("title") or "", published_at=doc.get("published_at"))
     return {name: getattr(result, name) for name in FIELDS}
 
 
@@ -92,6 +101,12 @@ def reindex(config: Config, reference: Reference, batch: int = 500) -> int:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
+    if args.published:
+        try:
+            date.fromisoformat(args.published)
+        except ValueError:
+            print(f"rasad compare: --published {args.published!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
+            return 2
     reference = load_reference(config, args.topic)
     if args.reindex:
         count = reindex(config, reference)
@@ -106,7 +121,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
             title, text = _read_input(source, config.crawl.user_agent)
             if not text.strip():
                 raise ValueError("no article text found")
-            result = compare(text, reference, config.compare, title=title)
+            result = compare(text, reference, config.compare, title=title, published_at=args.published)
             row = {"input": source, **{name: getattr(result, name) for name in FIELDS}}
         except (OSError, ValueError) as exc:
             log.error("%s: %s", source, exc)
@@ -118,7 +133,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
             print(f"{source}\terror: {row['error']}")
         else:
             print(f"{source}\t{row['relation']}\tsimilarity {row['similarity']:.2f}")
-            for label, key in (("shared", "facts_shared"), ("conflicting", "facts_conflicting")):
+            for label, key in (("shared", "facts_shared"), ("conflicting", "facts_conflicting"),
+                               ("other edition", "facts_other_edition")):
                 for fact in row[key]:
                     print(f"  {label}: {fact}")
     return 1 if failed else 0
