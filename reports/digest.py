@@ -42,6 +42,7 @@ class ArticleEntry:
     similarity: float | None
     facts_shared: list[str] = field(default_factory=list)
     facts_conflicting: list[str] = field(default_factory=list)
+    facts_other_edition: list[str] = field(default_factory=list)  # another year's figures, not conflicts
     novel_sentences: list[str] = field(default_factory=list)
 
     @property
@@ -172,6 +173,7 @@ def _entry(doc: Mapping[str, Any]) -> ArticleEntry:
         similarity=float(similarity) if similarity is not None else None,
         facts_shared=list(doc.get("facts_shared") or []),
         facts_conflicting=list(doc.get("facts_conflicting") or []),
+        facts_other_edition=list(doc.get("facts_other_edition") or []),
         novel_sentences=[clean_display(s) for s in (doc.get("novel_sentences") or [])[:NOVEL_SHOWN]],
     )
 

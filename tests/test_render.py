@@ -54,6 +54,18 @@ def test_conflicting_facts_are_highlighted():
         assert re.search(r'<span style="background:#fde2e1;[^"]*">' + re.escape(fact) + "</span>", html)
 
 
+def test_other_editions_figures_are_shown_apart_and_not_counted_as_conflicts():
+    docs = sample_articles(START)
+    target = next(d for d in docs if d["relation"] == "related" and not d["facts_conflicting"])
+    target["facts_other_edition"] = ["7 سنوات ← بعشر سنوات (الصين المؤتمر العالمي للإنترنت)"]
+    d = _digest(docs)
+    html, text = render_html(d, d.chart_cid), render_text(d)
+    assert d.counts.conflicting == sum(1 for doc in docs if doc["facts_conflicting"])
+    assert "أرقام دورة أخرى من المؤتمر (ليست تعارضا): 7 سنوات ← بعشر سنوات" in html
+    assert not re.search(r'<span style="background:#fde2e1;[^"]*">7 سنوات', html)  # not highlighted as a conflict
+    assert "أرقام دورة أخرى (ليست تعارضا): 7 سنوات ← بعشر سنوات" in text
+
+
 def test_text_version_lists_counts_stories_articles_and_links():
     docs = sample_articles(START)
     d = _digest(docs)
