@@ -25,8 +25,8 @@ from scrapy.logformatter import LogFormatter
 
 from crawler.arabic import arabic_ratio, normalize, tokens
 from crawler.config import Config, TopicConfig
+from crawler.discovery.links import canonical, source_for_url
 from crawler.items import Article
-from crawler.spiders.links import canonical, source_for_url
 from crawler.spool import SpoolError
 
 log = logging.getLogger(__name__)

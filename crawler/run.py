@@ -126,7 +126,7 @@ def catalog(config: Config) -> list[Source]:
 
 def aggregator_queries(config: Config, queries: list[str], since: datetime) -> list[Any]:
     """Google News RSS and GDELT requests for the topic's queries (none when aggregators are off)."""
-    from crawler.sources.aggregators import gdelt_urls, google_news_urls
+    from crawler.discovery.aggregators import gdelt_urls, google_news_urls
     from crawler.spiders.news import GDELT, GOOGLE_NEWS, AggregatorQuery
 
     if not config.crawl.aggregators or not queries:
@@ -184,8 +184,8 @@ def crawl_in_process(
     """
     from scrapy.crawler import CrawlerProcess
 
+    from crawler.discovery.aggregators import parse_gdelt
     from crawler.settings import settings_for
-    from crawler.sources.aggregators import parse_gdelt
     from crawler.spiders.news import NewsSpider
 
     since = since or datetime.now(UTC) - timedelta(days=config.crawl.since_days)

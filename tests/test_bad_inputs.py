@@ -21,10 +21,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from crawler.discovery.feeds import FeedError, parse_feed
+from crawler.discovery.sitemaps import parse_sitemap
 from crawler.extract import ExtractionError, extract
-from crawler.feeds import FeedError, parse_feed
 from crawler.run import run_crawl
-from crawler.sitemaps import parse_sitemap
 from crawler.sources.base import Source
 from crawler.sources.check import check_sources
 from crawler.store import Store
@@ -87,8 +87,8 @@ def test_xml_bombs_and_external_entities_are_refused_without_expansion(tmp_path:
     """Billion laughs (10^9 expansions if honoured) and XXE, in a feed and in a sitemap."""
     code = f"""
 from pathlib import Path
-from crawler.feeds import FeedError, parse_feed
-from crawler.sitemaps import SitemapError, parse_sitemap
+from crawler.discovery.feeds import FeedError, parse_feed
+from crawler.discovery.sitemaps import SitemapError, parse_sitemap
 bad = Path({str(BAD_DIR)!r})
 for name, parse, error in [("billion-laughs-feed.xml", parse_feed, FeedError),
                            ("billion-laughs-sitemap.xml", parse_sitemap, SitemapError),
@@ -111,7 +111,7 @@ def test_gzip_bomb_sitemap_stops_at_the_gunzip_limit() -> None:
     bomb = gzip_bomb(GB + 16 * 1024 * 1024)
     assert len(bomb) < 2 * 1024 * 1024  # small on the wire, over 1 GB expanded
     code = f"""
-from crawler.sitemaps import MAX_UNCOMPRESSED, SitemapError, parse_sitemap
+from crawler.discovery.sitemaps import MAX_UNCOMPRESSED, SitemapError, parse_sitemap
 from tests.drill_helpers import gzip_bomb
 body = gzip_bomb({GB + 16 * 1024 * 1024})
 result["limit"] = MAX_UNCOMPRESSED

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from crawler.config import Config, load_config
+from crawler.discovery.links import canonical
 from crawler.run import CrawlStats, run_crawl
 from crawler.schema import INDICES
-from crawler.spiders.links import canonical
 from crawler.store import Store
 from jobs.fixture_site import FixtureServer, start_fixture_site
 from tests.conftest import write_config

@@ -21,11 +21,12 @@ import pytest
 from scrapy.http import HtmlResponse
 
 from crawler.config import Config, load_config
+from crawler.discovery.links import canonical
+from crawler.discovery.search import next_page_url
 from crawler.run import CrawlStats, run_crawl
 from crawler.schema import INDICES
 from crawler.sources.registry import get_source
-from crawler.spiders.links import canonical
-from crawler.spiders.news import MAX_LISTING_PAGES, next_page_url
+from crawler.spiders.news import MAX_LISTING_PAGES
 from crawler.store import Store
 from jobs.commands.crawl import COLUMNS
 from jobs.fixture_site import FixtureServer, start_fixture_site

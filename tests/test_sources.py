@@ -21,8 +21,8 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 
 from crawler.config import load_config
-from crawler.sources import aggregators
-from crawler.sources.aggregators import AggregatorError, gdelt_urls, google_news_urls, parse_gdelt
+from crawler.discovery import aggregators
+from crawler.discovery.aggregators import AggregatorError, gdelt_urls, google_news_urls, parse_gdelt
 from crawler.sources.base import Source
 from crawler.sources.check import check_source, check_sources, fetch_url, parse_feed
 from crawler.sources.registry import UnknownSourceError, all_sources, get_source, register, sources_for

@@ -17,14 +17,15 @@ from scrapy import Request
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 from scrapy.utils.test import get_crawler
 
-from crawler import google_news
 from crawler.config import load_config
-from crawler.feeds import FeedError, parse_feed
+from crawler.discovery import google_news
+from crawler.discovery.feeds import FeedError, parse_feed
+from crawler.discovery.links import canonical, looks_like_article
+from crawler.discovery.search import json_search_links
+from crawler.discovery.sitemaps import SitemapError, in_window, parse_sitemap
 from crawler.middlewares import BackoffRetryMiddleware, is_public, retry_after_seconds
 from crawler.settings import settings_for
-from crawler.sitemaps import SitemapError, in_window, parse_sitemap
 from crawler.sources.registry import get_source
-from crawler.spiders.links import canonical, json_search_links, looks_like_article
 from crawler.spiders.news import NewsSpider
 from jobs.fixture_site import FixtureSite
 
@@ -234,7 +235,7 @@ def test_article_heuristic_without_a_url_pattern() -> None:
 
 
 def test_gdelt_and_google_news_stand_ins(site: FixtureSite, since: datetime) -> None:
-    from crawler.sources.aggregators import parse_gdelt
+    from crawler.discovery.aggregators import parse_gdelt
 
     spider = make_spider(site, since, ["aljazeera", "youm7", "xinhua_arabic", "cgtn_arabic", "sky_news_arabia"])
     spider.parse_gdelt = parse_gdelt

@@ -1,4 +1,5 @@
-"""NewsSpider: feeds, sitemaps, site search, list pages and aggregators -> the generic article callback."""
+"""NewsSpider: routes the discovery routes of crawler/discovery (feeds, sitemaps, site search, list pages,
+aggregators) to the generic article callback."""
 
 from __future__ import annotations
 
@@ -19,13 +20,13 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
-from crawler import google_news
-from crawler.arabic import normalize
-from crawler.feeds import FeedError, parse_feed
+from crawler.discovery import google_news
+from crawler.discovery.feeds import FeedError, parse_feed
+from crawler.discovery.links import article_links, canonical, source_for_url
+from crawler.discovery.search import json_search_links, next_page_url
+from crawler.discovery.sitemaps import SitemapError, in_window, parse_sitemap
 from crawler.items import Article
-from crawler.sitemaps import SitemapError, in_window, parse_sitemap
 from crawler.sources.base import Source
-from crawler.spiders.links import article_links, belongs_to, canonical, json_search_links, source_for_url
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +40,6 @@ NOT_RETRYABLE = {"robots", "private_address"}
 VALIDATORS = "feed-validators"
 # Pages of one list or search listing followed through its "next" link (the first page counts).
 MAX_LISTING_PAGES = 3
-# Link texts of a "next page" link when the page has no rel="next" (compared after normalize()).
-NEXT_TEXTS = {normalize(t).lower() for t in ("التالي", "الصفحة التالية", "next", "next page", "older")}
 
 
 @dataclass(frozen=True)
@@ -79,21 +78,6 @@ def error_kind(failure: Failure) -> str:
     return type(exc).__name__.lower()
 
 
-def next_page_url(response: TextResponse, source: Source) -> str | None:
-    """The listing's next page: rel="next", else a link reading التالي / next; on the outlet, not home or here."""
-    hrefs = response.css('link[rel~="next"]::attr(href), a[rel~="next"]::attr(href)').getall()
-    if not hrefs:
-        hrefs = [a.attrib.get("href", "") for a in response.css("a[href]")
-                 if normalize(" ".join(a.css("::text").getall())).strip().lower() in NEXT_TEXTS]
-    # A pager whose "next" points at the home page or back here is decoration, not pagination.
-    not_pages = {canonical(response.url), canonical(source.base_url)}
-    for href in hrefs:
-        url = response.urljoin(href.strip())
-        if url.startswith(("http://", "https://")) and belongs_to(url, source) and canonical(url) not in not_pages:
-            return url
-    return None
-
-
 class NewsSpider(scrapy.Spider):
     """One crawl cycle over outlets and aggregators.
 
@@ -104,7 +88,7 @@ class NewsSpider(scrapy.Spider):
         queries: site-search and aggregator queries of the topic.
         known: canonical URLs already indexed or remembered; never fetched again.
         aggregators: aggregator requests (Google News RSS, GDELT) built by crawler.run.
-        parse_gdelt: turns a GDELT JSON body into article URLs (crawler.sources.aggregators).
+        parse_gdelt: turns a GDELT JSON body into article URLs (crawler.discovery.aggregators).
         validators: canonical feed/sitemap URL -> its stored etag, last_modified and window_since
             (Store.feed_validators); sent as If-None-Match / If-Modified-Since, a 304 is not parsed.
     """

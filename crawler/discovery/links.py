@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from scrapy.http import TextResponse
 from scrapy.linkextractors import LinkExtractor
@@ -68,39 +67,4 @@ def article_links(response: TextResponse, source: Source) -> list[str]:
             continue
         seen.add(c)
         out.append(link.url)
-    return out
-
-
-def json_search_links(body: bytes, source: Source) -> list[str]:
-    """Article links of a JSON search answer (``source.search_json``), in answer order, without duplicates.
-
-    Raises:
-        ValueError: the body is not JSON, or has no result list where the definition says.
-    """
-    spec = source.search_json
-    if spec is None:
-        raise ValueError(f"outlet {source.name} has no JSON search definition")
-    try:
-        items = json.loads(body)
-    except ValueError as exc:
-        raise ValueError(f"not JSON ({exc})") from None
-    for key in spec.items.split("."):
-        items = items.get(key) if isinstance(items, dict) else None
-    if not isinstance(items, list):
-        raise ValueError(f"no result list at {spec.items!r}")
-    seen: set[str] = set()
-    out = []
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        try:
-            ref = spec.url.format_map({k: str(v) for k, v in item.items()})
-        except (KeyError, ValueError, IndexError):
-            continue  # a result without the fields of an article (a video, an episode)
-        url = source.base_url.rstrip("/") + ref if ref.startswith("/") else urljoin(source.base_url, ref)
-        c = canonical(url)
-        if c in seen or not looks_like_article(url, source):
-            continue
-        seen.add(c)
-        out.append(url)
     return out
