@@ -58,6 +58,8 @@ class TopicConfig(_Section):
     reference: str = Field(description="path of the reference article (.txt or .html)")
     keywords: list[str] = Field(default_factory=list)
     queries: list[str] = Field(default_factory=list)
+    # GDELT searches English translations: English phrases, restricted to Arabic sources by Rasad.
+    gdelt_queries: list[str] = Field(default_factory=list)
     min_relevance: float = Field(default=0.3, ge=0, le=1)
     # The year of the reference's event: a related report published in another year, not naming this
     # one, describes another edition, so its different figures are not contradictions.
@@ -83,6 +85,12 @@ class CrawlConfig(_Section):
     sources: list[str] = Field(default_factory=list)  # empty: all registered outlets
     base_url_override: str = ""  # point every outlet at one base (tests, demo)
     aggregators: bool = True
+    # Google News RSS search: its robots.txt disallows /rss/search to crawlers; off unless opted in.
+    google_news: bool = False
+    # GDELT: one request per gdelt_delay seconds (GDELT asks for at most one every 5 s), windows cut
+    # into slices of gdelt_slice_days so that no answer hits the 250-record cap.
+    gdelt_delay: float = Field(default=5.0, ge=5.0)
+    gdelt_slice_days: int = Field(default=7, ge=1, le=90)
     allow_private_addresses: bool = False
     download_delay: float = Field(default=1.0, ge=0)
     concurrent_requests_per_domain: int = Field(default=2, ge=1)
@@ -184,6 +192,7 @@ DEFAULT_TOPIC = {
             "Wuzhen",
         ],
         "queries": ["المؤتمر العالمي للإنترنت", "ووتشن الإنترنت", "قمة ووتشن"],
+        "gdelt_queries": ["World Internet Conference", "Wuzhen"],
     }
 }
 

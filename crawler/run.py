@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from crawler.config import Config
+from crawler.config import Config, TopicConfig
 from crawler.sources.base import Source
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,8 @@ class CrawlStats:
     discovered_via: dict[str, int] = field(default_factory=dict)
     relations: dict[str, int] = field(default_factory=dict)
     per_source: dict[str, dict[str, int]] = field(default_factory=dict)
+    # GDELT per topic query: requests, answered, returned (articles in the answers), new, errors.
+    gdelt_queries: dict[str, dict[str, int]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)  # rasad/time/<stage>: where the time went
     duration_s: float = 0.0
@@ -82,6 +84,8 @@ def stats_from_scrapy(raw: dict[str, Any], duration_s: float) -> CrawlStats:
         head = parts[0]
         if head == "source" and len(parts) >= 3:
             s.per_source.setdefault(parts[1], {})["/".join(parts[2:])] = value
+        elif head == "gdelt_query" and len(parts) >= 3:
+            s.gdelt_queries.setdefault("/".join(parts[1:-1]), {})[parts[-1]] = value
         elif head == "dropped":
             s.dropped[parts[1]] = value
         elif head == "errors":
@@ -124,22 +128,34 @@ def catalog(config: Config) -> list[Source]:
     return sources_for(config, [s.name for s in all_sources()])
 
 
-def aggregator_queries(config: Config, queries: list[str], since: datetime) -> list[Any]:
-    """Google News RSS and GDELT requests for the topic's queries (none when aggregators are off)."""
-    from crawler.discovery.aggregators import gdelt_urls, google_news_urls
+def aggregator_bases(config: Config) -> tuple[str | None, str | None]:
+    """(Google News RSS search, GDELT DOC API) endpoints under a base URL override; (None, None) means
+    the real services. Under an override the stand-ins keep the real services' paths below their prefix."""
+    override = config.crawl.base_url_override
+    if not override:
+        return None, None
+    return (override.replace("{source}", "google-news").rstrip("/") + "/rss/search",
+            override.replace("{source}", "gdelt").rstrip("/") + "/api/v2/doc/doc")
+
+
+def aggregator_queries(config: Config, topic: TopicConfig, since: datetime) -> list[Any]:
+    """GDELT requests (English queries, Arabic sources, one per query and time slice) and, when opted
+    in, Google News RSS searches; none when aggregators are off."""
+    from crawler.discovery.aggregators import gdelt_requests, google_news_urls
     from crawler.spiders.news import GDELT, GOOGLE_NEWS, AggregatorQuery
 
-    if not config.crawl.aggregators or not queries:
+    c = config.crawl
+    if not c.aggregators:
         return []
-    override = config.crawl.base_url_override
-    # Under an override the stand-ins keep the real services' paths below their own prefix.
-    gn_base = override.replace("{source}", "google-news").rstrip("/") + "/rss/search" if override else None
-    gd_base = override.replace("{source}", "gdelt").rstrip("/") + "/api/v2/doc/doc" if override else None
-    days = max(1, (datetime.now(UTC) - since).days)
-    timespan = f"{min(days, 90)}d"  # GDELT's DOC API looks back 3 months at most
-    return [AggregatorQuery(GOOGLE_NEWS, u) for u in google_news_urls(queries, base=gn_base)] + [
-        AggregatorQuery(GDELT, u) for u in gdelt_urls(queries, timespan, base=gd_base)
+    gn_base, gd_base = aggregator_bases(config)
+    out: list[Any] = []
+    if c.google_news and topic.queries:
+        out += [AggregatorQuery(GOOGLE_NEWS, u) for u in google_news_urls(topic.queries, base=gn_base)]
+    out += [
+        AggregatorQuery(GDELT, r.url, r.query)
+        for r in gdelt_requests(topic.gdelt_queries, since, slice_days=c.gdelt_slice_days, base=gd_base)
     ]
+    return out
 
 
 def known_urls(config: Config) -> set[str]:
@@ -194,7 +210,7 @@ def crawl_in_process(
     known = known_urls(config)
     # An empty index (first run, or wiped) must see every listed article: no conditional requests then.
     validators = feed_validators(config) if known else {}
-    aggregators = aggregator_queries(config, topic.queries, since) if not source_names else []
+    aggregators = aggregator_queries(config, topic, since) if not source_names else []
     log.info("crawl %s: %d outlets, %d aggregator queries, %d known URLs, since %s",
              run_id or "-", len(sources), len(aggregators), len(known), since.isoformat())
     settings = settings_for(config)
@@ -222,6 +238,8 @@ def crawl_in_process(
     stats = stats_from_scrapy(crawler.stats.get_stats() if crawler.stats else {}, time.monotonic() - started)
     for name, counts in sorted(stats.per_source.items()):
         log.info("outlet %s: %s", name, ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+    for query, counts in sorted(stats.gdelt_queries.items()):
+        log.info("GDELT query %r: %s", query, ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
     log.info("crawl done in %.1fs: discovered=%d fetched=%d extracted=%d relevant=%d indexed=%d spooled=%d "
              "dropped=%s errors=%s (%.1f articles/s)", stats.duration_s, stats.discovered, stats.fetched,
              stats.extracted, stats.relevant, stats.indexed, stats.spooled, stats.dropped, stats.error_kinds,

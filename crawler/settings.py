@@ -99,6 +99,8 @@ def settings_for(config: Config) -> dict[str, Any]:
         DOWNLOAD_WARNSIZE=min(DOWNLOAD_WARNSIZE, c.max_response_bytes),
         DOWNLOAD_TIMEOUT=c.download_timeout,
         RASAD_ALLOW_PRIVATE_ADDRESSES=c.allow_private_addresses,
+        # GDELT's published limit: one request at a time, a fixed delay between them (no randomising).
+        DOWNLOAD_SLOTS={"gdelt": {"concurrency": 1, "delay": c.gdelt_delay, "randomize_delay": False}},
     )
     if c.close_after_items:
         s["CLOSESPIDER_ITEMCOUNT"] = c.close_after_items

@@ -1,9 +1,12 @@
-"""Aggregator discovery: Google News RSS search in Arabic and the GDELT DOC 2.0 API.
+"""Aggregator discovery: the GDELT DOC 2.0 API and (opt-in only) Google News RSS search in Arabic.
 
 Both find coverage on any outlet, not only the declared ones; the article spider then fetches the
-pages. Parameter names follow public clients: Google News ``q``, ``hl``, ``gl``, ``ceid=<CC>:ar``;
-GDELT ``query`` (with ``sourcelang:arabic``), ``mode=artlist``, ``format=json``, ``maxrecords`` (at
-most 250) and ``timespan`` (e.g. ``7d``, ``3m``; the API keeps a rolling three-month window).
+pages. GDELT searches the English machine translations of what it monitors, so its queries are English
+phrases restricted to Arabic sources with ``sourcelang:arabic``; parameters ``query``, ``mode=artlist``,
+``format=json``, ``maxrecords`` (at most 250) and ``startdatetime``/``enddatetime`` (YYYYMMDDHHMMSS, UTC)
+within the rolling three-month window. A window is cut into slices so that no single answer hits the
+250-record cap. Google News ``q``, ``hl``, ``gl``, ``ceid=<CC>:ar``: its robots.txt disallows
+``/rss/search`` to crawlers, so the route runs only when ``crawl.google_news`` is switched on.
 Every builder takes ``base`` so tests can point it at a local server.
 """
 
@@ -11,7 +14,8 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, urlsplit
 
 GOOGLE_NEWS_BASE = "https://news.google.com/rss/search"
@@ -21,7 +25,10 @@ GDELT_BASE = "https://api.gdeltproject.org/api/v2/doc/doc"
 DEFAULT_COUNTRIES = ("EG", "SA", "AE")
 
 GDELT_MAX_RECORDS = 250
-_TIMESPAN = re.compile(r"^\d+(?:min|h|hours|d|days|w|weeks|m|months)$")
+# The DOC 2.0 API searches a rolling window of the last three months.
+GDELT_WINDOW = timedelta(days=90)
+# GDELT asks for at most one request every 5 seconds.
+GDELT_MIN_DELAY_S = 5.0
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
@@ -53,18 +60,59 @@ def gdelt_query(query: str) -> str:
     return f"{q} sourcelang:arabic"
 
 
-def gdelt_urls(
-    queries: list[str], timespan: str = "3m", *, max_records: int = GDELT_MAX_RECORDS, base: str | None = None
-) -> list[str]:
-    """GDELT DOC 2.0 article-list URLs (JSON), one per query."""
-    if not _TIMESPAN.match(timespan):
-        raise ValueError(f"GDELT timespan must look like 15min, 24h, 7d, 2w or 3m, got {timespan!r}")
+@dataclass(frozen=True)
+class GdeltRequest:
+    """One GDELT artlist request: the topic query it serves and the time slice it covers."""
+
+    query: str
+    start: datetime
+    end: datetime
+    url: str
+
+
+def gdelt_slices(since: datetime, until: datetime, slice_days: int) -> list[tuple[datetime, datetime]]:
+    """[start, end) slices of at most ``slice_days`` covering ``since..until``, newest first.
+
+    ``since`` is clipped to GDELT's three-month window; an empty list when nothing is left.
+    """
+    if slice_days < 1:
+        raise ValueError(f"GDELT slice length must be at least 1 day, got {slice_days}")
+    start = max(since, until - GDELT_WINDOW)
+    out = []
+    end = until
+    while end > start:
+        begin = max(start, end - timedelta(days=slice_days))
+        out.append((begin, end))
+        end = begin
+    return out
+
+
+def _gdelt_stamp(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y%m%d%H%M%S")
+
+
+def gdelt_url(query: str, start: datetime, end: datetime, *, max_records: int = GDELT_MAX_RECORDS,
+              base: str | None = None) -> str:
+    """The artlist URL (JSON) of one query over one time slice."""
     if not 1 <= max_records <= GDELT_MAX_RECORDS:
         raise ValueError(f"GDELT maxrecords must be 1-{GDELT_MAX_RECORDS}, got {max_records}")
     root = (base or GDELT_BASE).rstrip("?")
+    return (
+        f"{root}?query={quote(gdelt_query(query), safe='')}&mode=artlist&format=json"
+        f"&maxrecords={max_records}&startdatetime={_gdelt_stamp(start)}&enddatetime={_gdelt_stamp(end)}"
+    )
+
+
+def gdelt_requests(
+    queries: list[str], since: datetime, until: datetime | None = None, *, slice_days: int = 7,
+    max_records: int = GDELT_MAX_RECORDS, base: str | None = None,
+) -> list[GdeltRequest]:
+    """One request per (query, slice) over ``since..until`` (default now), newest slices first."""
+    until = until or datetime.now(UTC)
+    slices = gdelt_slices(since, until, slice_days)
     return [
-        f"{root}?query={quote(gdelt_query(q), safe='')}&mode=artlist&format=json"
-        f"&maxrecords={max_records}&timespan={timespan}"
+        GdeltRequest(q, a, b, gdelt_url(q, a, b, max_records=max_records, base=base))
+        for a, b in slices
         for q in queries
     ]
 

@@ -26,15 +26,30 @@ def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
+def _bare(host: str) -> str:
+    return host.removeprefix("www.")
+
+
 def belongs_to(url: str, source: Source) -> bool:
-    """True when the URL is on the outlet: under its base URL, or on one of its domains."""
-    if url.startswith(source.base_url):
-        return True
-    base_path = urlsplit(source.base_url).path.rstrip("/")
-    if base_path:  # an outlet moved under a path prefix (fixture site) owns only that prefix
+    """True when the URL (http or https) is on one of the outlet's domains.
+
+    When the base URL has a path (BBC's /arabic/, an outlet moved onto the fixture site), URLs on the
+    base URL's own host must lie under that path (and on its port, when it names one); the outlet's
+    other hosts (a feed host, a second domain) are not restricted.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
         return False
-    host = _host(url)
-    return any(host == d or host.endswith("." + d) for d in source.domains)
+    host = (parts.hostname or "").lower()
+    if not any(host == d or host.endswith("." + d) for d in source.domains):
+        return False
+    base = urlsplit(source.base_url)
+    if _bare(host) != _bare((base.hostname or "").lower()):
+        return True
+    if base.port is not None and parts.port != base.port:
+        return False
+    base_path = base.path.rstrip("/")
+    return not base_path or parts.path == base_path or parts.path.startswith(base_path + "/")
 
 
 def source_for_url(url: str, sources: Iterable[Source]) -> Source | None:

@@ -20,12 +20,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
+from urllib.parse import urlsplit
 
 import defusedxml.ElementTree as SafeET
 import feedparser
 import lxml.html
 from defusedxml import DefusedXmlException
 from lxml.etree import ParserError
+from protego import Protego
 
 from crawler.sources.base import Source
 
@@ -225,3 +227,47 @@ def check_sources(
     fetch = fetch or partial(fetch_url, max_bytes=max_bytes, user_agent=user_agent)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         return list(pool.map(lambda s: check_source(s, timeout=timeout, fetch=fetch), sources))
+
+
+# -- aggregator routes: what their robots.txt says -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RouteCheck:
+    """The robots.txt verdict on one aggregator route (a URL the crawl would request)."""
+
+    name: str
+    url: str
+    enabled: bool
+    robots_url: str
+    status: int | None
+    allowed: bool | None  # None when robots.txt could not be read
+    error: str | None = None
+
+    @property
+    def verdict(self) -> str:
+        if self.allowed is None:
+            return f"robots.txt unreadable ({self.error})"
+        return "allowed by robots.txt" if self.allowed else "blocked by robots.txt"
+
+
+def robots_url(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/robots.txt"
+
+
+def check_route_robots(
+    name: str, url: str, *, enabled: bool, user_agent: str = DEFAULT_USER_AGENT,
+    timeout: float = DEFAULT_TIMEOUT, fetch: Fetch | None = None,
+) -> RouteCheck:
+    """Fetch the route's robots.txt and ask Protego (Scrapy's robots.txt parser) whether ``url`` may be
+    fetched with ``user_agent``. As in RFC 9309, a 4xx robots.txt allows everything."""
+    fetch = fetch or fetch_url
+    where = robots_url(url)
+    got = fetch(where, timeout)
+    if got.status is not None and 400 <= got.status < 500:
+        return RouteCheck(name, url, enabled, where, got.status, True)
+    if got.status != 200 or got.error:
+        return RouteCheck(name, url, enabled, where, got.status, None, got.error or f"HTTP {got.status}")
+    rules = Protego.parse(got.body.decode("utf-8", errors="replace"))
+    return RouteCheck(name, url, enabled, where, got.status, rules.can_fetch(url, user_agent))

@@ -42,12 +42,25 @@ VALIDATORS = "feed-validators"
 MAX_LISTING_PAGES = 3
 
 
+# GDELT requests share one download slot (crawler.settings: concurrency 1, GDELT's published delay).
+GDELT_SLOT = "gdelt"
+
+
 @dataclass(frozen=True)
 class AggregatorQuery:
-    """One aggregator request: kind is "google-news" (RSS) or "gdelt" (JSON artlist)."""
+    """One aggregator request: kind is "google-news" (RSS) or "gdelt" (JSON artlist).
+
+    ``label`` names the topic query it serves: GDELT counts are kept per label.
+    """
 
     kind: str
     url: str
+    label: str = ""
+
+
+def query_key(label: str) -> str:
+    """A query label usable inside a stats key (which "/" separates)."""
+    return " ".join(label.replace("/", " ").split()) or "-"
 
 
 def now_iso() -> str:
@@ -234,8 +247,17 @@ class NewsSpider(scrapy.Spider):
             for url in src.list_pages:
                 yield self._page(url, self.parse_listing, src.name, via=LIST)
         for agg in self.aggregators:
-            callback = self.parse_gdelt_json if agg.kind == GDELT else self.parse_google_news
-            yield self._page(agg.url, callback, None)
+            if agg.kind == GDELT:
+                yield self._gdelt_request(agg)
+            else:
+                yield self._page(agg.url, self.parse_google_news, None)
+
+    def _gdelt_request(self, agg: AggregatorQuery) -> scrapy.Request:
+        """A GDELT request in its own download slot; AutoThrottle must not shorten that slot's delay."""
+        request = self._page(agg.url, self.parse_gdelt_json, None, query=agg.label)
+        request.meta.update(download_slot=GDELT_SLOT, autothrottle_dont_adjust_delay=True, rasad_query=agg.label)
+        self._inc(f"gdelt_query/{query_key(agg.label)}/requests")
+        return request
 
     def parse_feed(self, response: Response, source: str | None) -> list[scrapy.Request]:
         """RSS/Atom: entries in the date window become article requests; a 304 has nothing new."""
@@ -305,15 +327,24 @@ class NewsSpider(scrapy.Spider):
         self.requested.add(c)
         return True
 
-    def parse_gdelt_json(self, response: Response, source: str | None) -> list[scrapy.Request]:
-        """GDELT DOC API artlist: article URLs on any outlet."""
+    def parse_gdelt_json(self, response: Response, source: str | None, query: str = "") -> list[scrapy.Request]:
+        """GDELT DOC API artlist: article URLs on any outlet, counted per topic query."""
+        key = f"gdelt_query/{query_key(query)}"
         try:
             urls = list(self.parse_gdelt(response.body)) if self.parse_gdelt else []
         except ValueError as exc:
             self._inc("errors/aggregator")
+            self._inc(f"{key}/errors")
             log.warning("%s: GDELT answer not readable: %s", response.url, exc)
             return []
-        return self._articles((u if isinstance(u, str) else u["url"] for u in urls), None, GDELT)
+        found = [u if isinstance(u, str) else u["url"] for u in urls]
+        requests = self._articles(found, None, GDELT)
+        stats = self.crawler.stats
+        stats.inc_value(f"rasad/{key}/answered")
+        stats.inc_value(f"rasad/{key}/returned", len(found))
+        stats.inc_value(f"rasad/{key}/new", len(requests))
+        log.info("GDELT %r: %d articles returned, %d new (%s)", query, len(found), len(requests), response.url)
+        return requests
 
     def parse_sitemap(self, response: Response, source: str | None, depth: int) -> list[scrapy.Request]:
         """Sitemap or sitemap index; indexes are followed to a depth limit, each sitemap once."""
@@ -411,6 +442,8 @@ class NewsSpider(scrapy.Spider):
         source = request.meta.get("rasad_source")
         kind = error_kind(failure)
         self._inc(f"errors/{kind}", source)
+        if request.meta.get("rasad_query") is not None:
+            self._inc(f"gdelt_query/{query_key(request.meta['rasad_query'])}/errors")
         if request.meta.get("rasad_page") == "article":
             permanent = isinstance(failure.value, HttpError) and failure.value.response.status in PERMANENT
             if permanent or kind == "redirect_loop":

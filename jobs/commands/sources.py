@@ -1,15 +1,19 @@
-"""`rasad sources list` and `rasad sources check [--source NAME]`: the declared outlets and their health."""
+"""`rasad sources list`, `rasad sources check [--source NAME]` and `rasad sources match URL... [--json]`:
+the declared outlets, their health, and which outlet claims a URL as an article."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
+from datetime import UTC, datetime, timedelta
 
 from crawler.config import Config
+from crawler.discovery.links import looks_like_article, source_for_url
 from crawler.sources.base import Source
-from crawler.sources.check import SourceCheck, UrlCheck, check_sources
-from crawler.sources.registry import UnknownSourceError, sources_for
+from crawler.sources.check import RouteCheck, SourceCheck, UrlCheck, check_route_robots, check_sources
+from crawler.sources.registry import UnknownSourceError, all_sources, sources_for
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +34,70 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     check.add_argument("--timeout", type=float, default=10.0, help="seconds per request (default 10)")
     check.add_argument("--workers", type=int, default=4, help="outlets checked at once (default 4)")
+    match = actions.add_parser(
+        "match", help="which outlet (if any) claims each URL, and whether its article pattern accepts it"
+    )
+    match.add_argument("urls", nargs="+", metavar="URL")
+    match.add_argument("--json", action="store_true", help="one JSON object per URL, one per line")
     p.set_defaults(func=run)
+
+
+EXIT_BAD_URL = 1
+
+
+def match_url(url: str, catalogue: list[Source]) -> dict[str, object]:
+    """{"url", "source" (name or None), "article"}; with "error" when the input is not an http(s) URL."""
+    if not url.startswith(("http://", "https://")):
+        return {"url": url, "source": None, "article": False, "error": "not an http(s) URL"}
+    source = source_for_url(url, catalogue)
+    return {"url": url, "source": source.name if source else None,
+            "article": bool(source and looks_like_article(url, source))}
+
+
+def match_line(row: dict[str, object]) -> str:
+    if row.get("error"):
+        return f"{row['url']}: error: {row['error']}"
+    if row["source"] is None:
+        return f"{row['url']}: no declared outlet"
+    verdict = "article" if row["article"] else "not an article (the outlet's article pattern rejects it)"
+    return f"{row['url']}: {row['source']}, {verdict}"
+
+
+def run_match(args: argparse.Namespace) -> int:
+    """Match against the real catalogue (crawl.base_url_override does not apply: these are live addresses)."""
+    catalogue = all_sources()
+    rows = [match_url(u, catalogue) for u in args.urls]
+    for row in rows:
+        print(json.dumps(row, ensure_ascii=False) if args.json else match_line(row), flush=True)
+    bad = [r["url"] for r in rows if r.get("error")]
+    if bad:
+        print(f"rasad sources match: not an http(s) URL: {', '.join(map(str, bad))}", file=sys.stderr)
+        return EXIT_BAD_URL
+    return 0
+
+
+def aggregator_routes(config: Config) -> list[tuple[str, str, bool, str]]:
+    """(name, one URL the crawl would request, switched on?, config key) per aggregator route."""
+    from crawler.discovery.aggregators import gdelt_requests, google_news_urls
+    from crawler.run import aggregator_bases
+
+    topic = config.topic()
+    gn_base, gd_base = aggregator_bases(config)
+    c = config.crawl
+    routes = []
+    gn = google_news_urls(topic.queries[:1] or ["x"], base=gn_base)[0]
+    routes.append(("google_news", gn, c.aggregators and c.google_news, "crawl.google_news"))
+    now = datetime.now(UTC)
+    gd = gdelt_requests(topic.gdelt_queries[:1] or ["x"], now - timedelta(days=1), now, base=gd_base)[0].url
+    routes.append(("gdelt", gd, c.aggregators and bool(topic.gdelt_queries), "topic gdelt_queries"))
+    return routes
+
+
+def route_line(r: RouteCheck, key: str) -> str:
+    """BLOCKED / OK / FAIL, the route, whether it is switched on, and the robots.txt verdict."""
+    head = "FAIL" if r.allowed is None else ("OK  " if r.allowed else "BLOCKED")
+    state = "on" if r.enabled else f"off ({key})"
+    return f"{head} aggregator {r.name} [{state}]: {r.url} {r.verdict} ({r.robots_url} status={r.status or '-'})"
 
 
 def list_line(s: Source) -> str:
@@ -57,6 +124,8 @@ def check_line(result: SourceCheck) -> str:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
+    if args.sources_action == "match":
+        return run_match(args)
     try:
         sources = sources_for(config, getattr(args, "sources", None))
     except UnknownSourceError as exc:
@@ -77,4 +146,11 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(check_line(r), flush=True)
     failed = sum(not r.ok for r in results)
     log.info("checked %d outlets: %d OK, %d failing", len(results), len(results) - failed, failed)
+    if not getattr(args, "sources", None):  # aggregator routes with the whole catalogue only
+        from crawler.settings import user_agent
+
+        for name, url, enabled, key in aggregator_routes(config):
+            verdict = check_route_robots(name, url, enabled=enabled, user_agent=user_agent(config),
+                                         timeout=args.timeout)
+            print(route_line(verdict, key), flush=True)
     return 0  # failing outlets are reported, not fatal: the check is a report
