@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from urllib.parse import urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 from scrapy.http import TextResponse
 from scrapy.linkextractors import LinkExtractor
@@ -60,6 +60,7 @@ def source_for_url(url: str, sources: Iterable[Source]) -> Source | None:
 
 def looks_like_article(url: str, source: Source) -> bool:
     """An outlet's article URL: its pattern when declared, else a path with an id and no file suffix."""
+    url = urldefrag(url).url  # "#comments", "#" and the like do not make another page
     if not belongs_to(url, source):
         return False
     if source.article_url_pattern:

@@ -102,13 +102,19 @@ RT_ARABIC = Source(
 SPUTNIK_ARABIC = Source(
     name="sputnik_arabic",
     display_name="سبوتنيك عربي",
-    domains=("sarabic.ae",),
+    # The service moved from sputnikarabic.ae to sarabic.ae; both hosts carry its addresses.
+    domains=("sarabic.ae", "sputnikarabic.ae"),
     base_url="https://sarabic.ae/",
     group="intl",
     feeds=("https://sarabic.ae/export/rss2/archive/index.xml",),
-    article_url_pattern=r"^https://sarabic\.ae/\d{8}/[^/?#]+-\d+\.html$",
+    article_url_pattern=r"^https?://(?:www\.)?(?:sarabic|sputnikarabic)\.ae/\d{8}/[^/?#]+-\d+\.html$",
     unconfirmed=("https://sarabic.ae/export/rss2/archive/index.xml",),
-    notes=("The feed is seen in one public list only. Article URL seen: /20230611/<slug>-1077996853.html."),
+    notes=(
+        "The feed path /export/rss2/archive/index.xml is seen in public lists on both hosts "
+        "(sputnikarabic.ae in one, sarabic.ae in another). Article URL seen in public code: "
+        "sarabic.ae/20230611/<slug>-1077996853.html; sputnikarabic.ae is the older host (its image CDN "
+        "cdn1.img.sputnikarabic.ae is in many public files)."
+    ),
 )
 
 BBC_ARABIC = Source(
@@ -120,13 +126,18 @@ BBC_ARABIC = Source(
     feeds=("https://feeds.bbci.co.uk/arabic/rss.xml", "https://www.bbc.com/arabic/index.xml"),
     sitemaps=("https://www.bbc.com/arabic/sitemap.xml",),
     search_url="https://www.bbc.com/arabic/search?q={query}",
-    article_url_pattern=r"^https://www\.bbc\.com/arabic/articles/c[0-9a-z]{10,}$",
+    # /arabic/articles/c<id> (current) and /arabic/<section>/YYYY/MM/<yymmdd>_<slug> (older).
+    article_url_pattern=(
+        r"^https?://www\.bbc\.com/arabic/"
+        r"(?:articles/c[0-9a-z]{10,}|[a-z]+/\d{4}/\d{2}/\d{6}_[0-9a-z_]+)$"
+    ),
     unconfirmed=("https://www.bbc.com/arabic/search?q={query}",),
     notes=(
         "feeds.bbci.co.uk/arabic/rss.xml is in 6+ public lists and a 2026 collector's working list; "
         "/arabic/index.xml in 4+ lists. /arabic/sitemap.xml is listed in stored copies of bbc.com's "
         "robots.txt. The feed lives on bbci.co.uk, declared as a domain. Article URLs seen: "
-        "/arabic/articles/c8g5yzz3pgvo. Search URL from OUTLETS.md only."
+        "/arabic/articles/c8g5yzz3pgvo; older layout /arabic/worldnews/2009/07/090724_als_china_"
+        "launches_arabic_tv_channel_tc2 (stored page). Search URL from OUTLETS.md only."
     ),
 )
 
@@ -152,7 +163,7 @@ ASHARQ_AL_AWSAT = Source(
     base_url="https://aawsat.com/",
     group="arab",
     feeds=("https://aawsat.com/feed", "https://aawsat.com/feed/press"),
-    article_url_pattern=r"^https://aawsat\.com/(?:home/article/\d+(?:/[^/?#]*)?|(?:[^/?#]+/)+\d{6,}-[^/?#]+)$",
+    article_url_pattern=r"^https?://aawsat\.com/(?:home/article/\d+(?:/[^/?#]*)?|(?:[^/?#]+/)+\d{6,}-[^/?#]+)$",
     notes=(
         "/feed is in 6+ public lists; /feed/press is marked working (20 items) by a 2026 public "
         "collector. Article URLs seen: /home/article/3804376/ (older layout); the newer "
@@ -225,30 +236,14 @@ SPA = Source(
     group="arab",
     feeds=("https://www.spa.gov.sa/rss/latest-news.rss", "https://www.spa.gov.sa/rss.xml"),
     list_pages=("https://www.spa.gov.sa/news/latest-news?page=1",),
-    article_url_pattern=r"^https://www\.spa\.gov\.sa/N\d+$",
+    article_url_pattern=r"^https://www\.spa\.gov\.sa/(?:ar/)?N\d+$",
     unconfirmed=("https://www.spa.gov.sa/rss/latest-news.rss", "https://www.spa.gov.sa/rss.xml"),
     notes=(
         "Public lists disagree on the feed (/rss.xml, /rss/latest-news.rss, /RssFeeds.php...); a 2026 "
         "collector lists /rss/latest-news.rss as working and /rss.xml as present but empty, so both "
         "stay unconfirmed. /news/latest-news?page=1 with article paths /N<digits> is scraped by a "
-        "public script; article URLs seen: /N2642350."
-    ),
-)
-
-MENA = Source(
-    name="mena",
-    display_name="وكالة أنباء الشرق الأوسط",
-    domains=("mena.org.eg",),
-    base_url="https://www.mena.org.eg/",
-    group="arab",
-    feeds=("https://www.mena.org.eg/rss/",),
-    search_url="https://www.mena.org.eg/search/quick/keywords/{query}/page/1",
-    selectors=Selectors(title="h1", body="div.entry-content"),
-    unconfirmed=("https://www.mena.org.eg/rss/",),
-    notes=(
-        "Search /search/quick/keywords/<kw>/page/<n> (results in div.MenaResultTitle a, body in "
-        "div.entry-content) is used by a public spider. /rss/ is in two lists only. The article URL "
-        "layout is not known, so no pattern is declared."
+        "public script; article URLs seen: /N2642350, and the Arabic-prefixed /ar/N2585737 (public "
+        "code testing SPA article links)."
     ),
 )
 
@@ -275,10 +270,11 @@ SADA_ELBALAD = Source(
     base_url="https://www.elbalad.news/",
     group="arab",
     feeds=("https://www.elbalad.news/rss.aspx", "https://www.elbalad.news/rss/1"),
+    article_url_pattern=r"^https?://(?:www\.)?elbalad\.news/\d{5,}$",
     unconfirmed=("https://www.elbalad.news/rss/1",),
     notes=(
-        "/rss.aspx is in 3 public lists; /rss/1 (breaking) in one. The article URL layout is not "
-        "known, so no pattern is declared."
+        "/rss.aspx is in 3 public lists; /rss/1 (breaking) in one. Article URL seen in a stored page: "
+        "/3059361 (the 2017 forum, from Reuters)."
     ),
 )
 
@@ -295,7 +291,6 @@ register(
     YOUM7,
     WAM,
     SPA,
-    MENA,
     AL_AIN,
     SADA_ELBALAD,
 )

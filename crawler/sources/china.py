@@ -14,23 +14,28 @@ from crawler.sources.registry import register
 XINHUA = Source(
     name="xinhua_arabic",
     display_name="وكالة أنباء شينخوا العربية",
-    domains=("arabic.news.cn",),
+    domains=("arabic.news.cn", "arabic.xinhuanet.com"),
     base_url="https://arabic.news.cn/",
     group="china",
     list_pages=(
         "https://arabic.news.cn/world/index.htm",
         "https://arabic.news.cn/mobile/index.htm",
     ),
+    # /YYYY-MM/DD/c_<n>.htm at the root or under a column (/china/, /big/, /chinaarabic/...), and the
+    # newer /YYYYMMDD/<32 hex>/c.html (also on the arabic.xinhuanet.com host).
     article_url_pattern=(
-        r"^https?://arabic\.news\.cn/"
-        r"(?:\d{4}-\d{2}/\d{2}/c_\d+(?:_\d+)?\.htm|\d{8}/[0-9a-f]{32}/c\.html)$"
+        r"^https?://arabic\.(?:news\.cn|xinhuanet\.com)/"
+        r"(?:(?:[a-z]+/)*\d{4}-\d{2}/\d{2}/c_\d+(?:_\d+)?\.htm|\d{8}/[0-9a-f]{32}/c\.html)$"
     ),
     notes=(
         "No RSS or sitemap found in public code. /world/index.htm is scraped by a public news "
         "aggregator (Scala, list items 'list-item'); /mobile/index.htm is the Arabic entry of Xinhua's "
-        "own language menu. Article URLs seen in public code: /2022-02/21/c_1310481775.htm (older "
-        "layout) and /20251228/<32 hex>/c.html (2025 layout). Site search so.news.cn has no confirmed "
-        "Arabic mode, so none is declared; aggregators cover discovery."
+        "own language menu. Article URLs seen in stored pages: /2017-12/03/c_136797688.htm (the 2017 "
+        "forum), /china/2015-07/17/c_134421577.htm, /big/2015-09/11/c_134614790.htm, "
+        "/chinaarabic/2015-09/09/c_134607465.htm; the 2025 layout /YYYYMMDD/<32 hex>/c.html is seen on "
+        "Xinhua's other language hosts (russian.news.cn/20221101/<hex>/c.html). arabic.xinhuanet.com is "
+        "the older host name; no stored address on it was found. Site search so.news.cn has no "
+        "confirmed Arabic mode, so none is declared; GDELT covers discovery."
     ),
 )
 
@@ -41,11 +46,15 @@ PEOPLES_DAILY = Source(
     base_url="https://arabic.people.com.cn/",
     group="china",
     list_pages=("https://arabic.people.com.cn/",),
-    article_url_pattern=r"^https?://arabic\.(?:people|peopledaily)\.com\.cn/n3/\d{4}/\d{4}/c\d+-\d+\.html$",
+    # /n3/ (since 2015) and /n/ (older); a long article's later pages end in -<page>.
+    article_url_pattern=(
+        r"^https?://arabic\.(?:people|peopledaily)\.com\.cn/n3?/\d{4}/\d{4}/c\d+-\d+(?:-\d+)?\.html$"
+    ),
     notes=(
         "Both host names appear in public lists of People's Daily language sites. No feed found. "
-        "The /n3/YYYY/MMDD/c<column>-<id>.html layout is seen for the other People's Daily language "
-        "editions (kr, j, english) in public code; for Arabic it comes from OUTLETS.md."
+        "Arabic article URLs seen in stored pages: /n3/2019/1018/c31660-9624060.html, "
+        "/n3/2016/1213/c31660-9154310.html, /n/2014/1102/c31660-8803366.html (older /n/ layout), "
+        "/n3/2021/0325/c31664-9832261-4.html (page 4 of a long article)."
     ),
 )
 
@@ -70,19 +79,23 @@ CGTN = Source(
 CRI = Source(
     name="cri_arabic",
     display_name="إذاعة الصين الدولية",
-    domains=("arabic.cri.cn", "news.cri.cn"),
+    # big5.cri.cn/gate/big5/<host>/<path> is CRI's traditional-Chinese gateway in front of its hosts.
+    domains=("arabic.cri.cn", "news.cri.cn", "big5.cri.cn"),
     base_url="https://arabic.cri.cn/",
     group="china",
     list_pages=("https://arabic.cri.cn/",),
     article_url_pattern=(
-        r"^https?://(?:arabic|news)\.cri\.cn/(?:\d{8}|\d{4}-\d{2}-\d{2})/"
-        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.html$"
+        r"^https?://(?:big5\.cri\.cn/gate/big5/)?(?:arabic|news)\.cri\.cn/"
+        r"(?:(?:\d{8}|\d{4}-\d{2}-\d{2})/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.html"
+        r"|\d{4}/\d{2}/\d{2}/ARTI[0-9A-Za-z]+\.shtml)$"
     ),
     notes=(
-        "arabic.cri.cn appears as a GDELT mention source in public queries. No feed found. news.cri.cn "
-        "article layouts /YYYYMMDD/<uuid>.html and /YYYY-MM-DD/<uuid>.html are seen in public code; "
-        "that arabic.cri.cn uses the same layout is an assumption (OUTLETS.md says recent Arabic "
-        "articles live on news.cri.cn)."
+        "arabic.cri.cn appears as a GDELT mention source in public queries. No feed found. Arabic "
+        "coverage of the conference is seen on news.cri.cn: /2025-03-18/51af4edc-6af1-25ee-3812-"
+        "76603fc41efd.html, /2025-07-04/dd83f0db-4e34-a0ab-8a84-1d574f1a9961.html. The gateway layout "
+        "big5.cri.cn/gate/big5/<host>/<YYYYMMDD or YYYY-MM-DD>/<uuid>.html is seen in public code for "
+        "CRI's Chinese channels (auto.cri.cn, city.cri.cn); the /YYYY/MM/DD/ARTI<id>.shtml layout of "
+        "CRI's other language services (tamil.cri.cn) is accepted on arabic.cri.cn as an assumption."
     ),
 )
 
@@ -93,40 +106,59 @@ CHINA_ORG = Source(
     base_url="https://arabic.china.org.cn/",
     group="china",
     list_pages=("https://arabic.china.org.cn/",),
+    # /txt/..., /photos/txt/... and column paths such as /china/archive/18da/ or /china/China_Key_Words/.
     article_url_pattern=(
-        r"^https?://(?:m\.)?arabic\.china\.org\.cn/(?:photos/)?txt/\d{4}-\d{2}/\d{2}/content_\d+\.htm$"
+        r"^https?://(?:m\.)?arabic\.china\.org\.cn/(?:photos/txt|txt|china(?:/[A-Za-z0-9_]+)*)/"
+        r"\d{4}-\d{2}/\d{2}/content_\d+\.html?$"
     ),
     notes=(
-        "Home page (and the mobile host) appear in china.org.cn's own language-menu script. Article URL "
-        "seen in public code: /txt/2025-10/20/content_118131531.htm. No feed found."
+        "Home page (and the mobile host) appear in china.org.cn's own language-menu script. Article URLs "
+        "seen: /txt/2025-10/20/content_118131531.htm (public code), /txt/2016-01/22/content_37639304.htm "
+        "and /china/archive/18da/2012-11/08/content_27047741.htm (stored pages). The China_Key_Words "
+        "column has the same layout on china.org.cn's English site (/english/china_key_words/2025-06/12/"
+        "content_117923490.html, public code). No feed found."
     ),
 )
 
 CHINA_TODAY = Source(
     name="china_today_arabic",
     display_name="الصين اليوم",
-    domains=("www.chinatoday.com.cn",),
-    base_url="https://www.chinatoday.com.cn/ctarabic/",
+    domains=("www.chinatoday.com.cn", "arabic.chinatoday.com.cn"),
+    # The Arabic pages live under two paths of the magazine's host (/Arabic/, /ctarabic/), so the base
+    # is the host; the article pattern keeps the other languages out.
+    base_url="https://www.chinatoday.com.cn/",
     group="china",
     list_pages=("https://www.chinatoday.com.cn/ctarabic/",),
-    # Scoped to the Arabic section; the article layout inside it is not known.
-    article_url_pattern=r"^https?://www\.chinatoday\.com\.cn/ctarabic/.+\.html?$",
+    # The magazine's Arabic pages: /Arabic/<YYYY>n/<MMDD>/<page>.htm (older), /ctarabic/... and the
+    # newer arabic.chinatoday.com.cn host; only the older layout was seen.
+    article_url_pattern=(
+        r"^https?://(?:www\.chinatoday\.com\.cn/(?:Arabic|ctarabic)/|arabic\.chinatoday\.com\.cn/)"
+        r"(?:[A-Za-z0-9_-]+/)*[A-Za-z0-9_-]*\d[A-Za-z0-9_-]*\.html?$"
+    ),
     unconfirmed=("https://www.chinatoday.com.cn/ctarabic/",),
-    notes="Only OUTLETS.md names /ctarabic/; nothing about it was found in public code or pages.",
-)
-
-CHINA_COM = Source(
-    name="china_com_arabic",
-    display_name="الصين نت (china.com) العربية",
-    domains=("arabic.china.com",),
-    base_url="https://arabic.china.com/",
-    group="china",
-    list_pages=("https://arabic.china.com/index.html",),
-    article_url_pattern=r"^https?://arabic\.china\.com/(?:[a-z]+/)+\d+/\d{8}/\d+\.html$",
     notes=(
-        "/index.html is the Arabic entry of china.com's own language menu (many stored copies). The "
-        "article layout /china/economy/<column>/<YYYYMMDD>/<id>.html comes from OUTLETS.md only."
+        "A stored page of the Arabic edition: www.chinatoday.com.cn/Arabic/2009n/0904/p2.htm. "
+        "/ctarabic/ comes from OUTLETS.md and the arabic.chinatoday.com.cn host from public reports "
+        "of the newer site; neither was seen in a stored address."
     ),
 )
 
-register(XINHUA, PEOPLES_DAILY, CGTN, CRI, CHINA_ORG, CHINA_TODAY, CHINA_COM)
+CCTV = Source(
+    name="cctv_arabic",
+    display_name="تلفزيون الصين المركزي العربي (CCTV)",
+    domains=("arabic.cctv.com", "arabic.cntv.cn"),
+    base_url="https://arabic.cctv.com/",
+    group="china",
+    list_pages=("https://arabic.cctv.com/",),
+    # A television service: its news pages are video reports with their text (VIDE...) or articles
+    # (ARTI...), both under /YYYY/MM/DD/.
+    article_url_pattern=r"^https?://arabic\.(?:cctv\.com|cntv\.cn)/\d{4}/\d{2}/\d{2}/(?:ARTI|VIDE)[0-9A-Za-z]+\.shtml$",
+    notes=(
+        "arabic.cctv.com is in CCTV's own language menu (stored in public code). A stored page of the "
+        "service under its former host: arabic.cntv.cn/2014/03/09/VIDE1394340600766518.shtml. The ARTI "
+        "variant is CCTV's article layout on its other services (tamil.cri.cn/2024/07/30/ARTI...shtml); "
+        "no Arabic ARTI address was seen. No feed found."
+    ),
+)
+
+register(XINHUA, PEOPLES_DAILY, CGTN, CRI, CHINA_ORG, CHINA_TODAY, CCTV)

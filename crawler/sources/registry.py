@@ -14,7 +14,14 @@ if TYPE_CHECKING:
 SOURCES: dict[str, Source] = {}
 
 # Modules that declare outlets; imported on first use so `register` is defined before they run.
-OUTLET_MODULES = ("crawler.sources.china", "crawler.sources.arab")
+OUTLET_MODULES = (
+    "crawler.sources.china",
+    "crawler.sources.arab",
+    "crawler.sources.egypt",
+    "crawler.sources.gulf",
+    "crawler.sources.levant",
+    "crawler.sources.maghreb",
+)
 
 
 class UnknownSourceError(KeyError):
