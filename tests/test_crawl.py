@@ -47,6 +47,10 @@ allow_private_addresses = {str(allow_private).lower()}
 download_delay = 0
 concurrent_requests_per_domain = 8
 sources = {outlets}
+# The fixture's Google News stand-in allows crawlers in its robots.txt (the real service does not).
+google_news = true
+# One GDELT slice per query: the stand-in ignores the dates, and each extra request costs 5 s.
+gdelt_slice_days = 90
 """
     return load_config(write_config(tmp, es_url, prefix, extra=extra), env={})
 

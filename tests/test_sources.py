@@ -177,6 +177,9 @@ def test_gdelt_slices_cover_the_window_within_three_months():
     far = gdelt_slices(until - timedelta(days=400), until, 30)
     assert far[-1][0] == until - GDELT_WINDOW and len(far) == 3
     assert gdelt_slices(until, until, 7) == []
+    # a few seconds over whole slices widen the oldest slice rather than cost one more request
+    widened = gdelt_slices(until - timedelta(days=14, seconds=3), until, 7)
+    assert len(widened) == 2 and widened[-1][0] == until - timedelta(days=14, seconds=3)
     with pytest.raises(ValueError, match="slice"):
         gdelt_slices(until - timedelta(days=1), until, 0)
 

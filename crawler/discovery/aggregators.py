@@ -27,6 +27,8 @@ DEFAULT_COUNTRIES = ("EG", "SA", "AE")
 GDELT_MAX_RECORDS = 250
 # The DOC 2.0 API searches a rolling window of the last three months.
 GDELT_WINDOW = timedelta(days=90)
+# A remainder shorter than this joins the oldest slice instead of costing a request of its own.
+SLIVER = timedelta(hours=1)
 # GDELT asks for at most one request every 5 seconds.
 GDELT_MIN_DELAY_S = 5.0
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -84,6 +86,10 @@ def gdelt_slices(since: datetime, until: datetime, slice_days: int) -> list[tupl
         begin = max(start, end - timedelta(days=slice_days))
         out.append((begin, end))
         end = begin
+    if len(out) > 1 and out[-1][1] - out[-1][0] < SLIVER:
+        # A window a few seconds longer than whole slices: one request more for nothing; widen the last.
+        sliver = out.pop()
+        out[-1] = (sliver[0], out[-1][1])
     return out
 
 

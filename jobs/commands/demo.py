@@ -44,6 +44,7 @@ def demo_config(config: Config, site_base: str, smtp_port: int) -> Config:
     cfg.crawl.sources = fixture_outlets()
     cfg.crawl.allow_private_addresses = True  # the fixture site is on 127.0.0.1
     cfg.crawl.download_delay = 0.0
+    cfg.crawl.gdelt_slice_days = 90  # the GDELT stand-in ignores dates: one request per query, 5 s apart
     cfg.spool.dir = str(cfg.path("var/demo/spool"))
     cfg.schedule.lock_file = str(cfg.path("var/demo/rasad.lock"))
     cfg.digest.out_dir = str(cfg.path(config.digest.out_dir) / "demo")
