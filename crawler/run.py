@@ -106,6 +106,8 @@ def stats_from_scrapy(raw: dict[str, Any], duration_s: float) -> CrawlStats:
     for prefix, d in (("dropped", s.dropped), ("errors", s.error_kinds), ("via", s.discovered_via),
                       ("relation", s.relations)):
         flat.update({f"{prefix}_{k}": v for k, v in d.items()})
+    for metric in ("requests", "returned", "new"):  # GDELT totals over all queries (per query: gdelt_queries)
+        flat[f"gdelt_{metric}"] = sum(q.get(metric, 0) for q in s.gdelt_queries.values())
     flat["duration_s"] = s.duration_s
     s.counts = flat
     return s

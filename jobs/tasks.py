@@ -143,7 +143,8 @@ def _crawl_step(
         if STOP.is_set():
             run.mark(INTERRUPTED)
     # Per-outlet counts for `rasad crawl`'s summary; kept out of the record (outlet names would grow its mapping).
-    return {**run.to_doc(), "per_source": dict(getattr(stats, "per_source", None) or {})}
+    return {**run.to_doc(), "per_source": dict(getattr(stats, "per_source", None) or {}),
+            "gdelt_queries": dict(getattr(stats, "gdelt_queries", None) or {})}
 
 
 def _digest_step(config: Config, store: Store, trigger: str, send: bool) -> dict[str, Any]:

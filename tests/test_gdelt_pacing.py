@@ -98,3 +98,4 @@ gdelt_queries = ["World Internet Conference"]
     assert counts["requests"] == 3 and counts["answered"] == 3
     assert counts["returned"] == 6 and counts["new"] == 6
     assert stats.discovered_via.get("gdelt") == 6
+    assert (stats.counts["gdelt_requests"], stats.counts["gdelt_returned"], stats.counts["gdelt_new"]) == (3, 6, 6)

@@ -90,4 +90,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     if result.get("per_source"):
         # unchanged = feeds and sitemaps answered 304; known = listed articles skipped as already seen.
         print(summary_table(result["per_source"]))
+    for query, counts in sorted((result.get("gdelt_queries") or {}).items()):
+        # returned = articles in GDELT's answers; new = not already indexed or requested in this run.
+        print(f"GDELT {query!r}: " + ", ".join(f"{k}={int(v)}" for k, v in sorted(counts.items())))
     return 0 if result["status"] in (OK, PARTIAL) else 1
