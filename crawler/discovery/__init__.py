@@ -4,7 +4,8 @@
 - ``sitemaps``: sitemaps, news sitemaps and sitemap indexes;
 - ``search``: on-site search (HTML results or a JSON API) and listing pagination;
 - ``links``: which links of a listing are an outlet's articles, and which outlet a URL belongs to;
-- ``aggregators``: GDELT DOC API and Google News RSS queries; ``google_news``: Google News article ids.
+- ``aggregators``: GDELT DOC API requests (English queries, Arabic sources, time slices) and the opt-in
+  Google News RSS queries (closed to crawlers by Google's robots.txt); ``google_news``: Google News article ids.
 
 The spider (crawler/spiders/news.py) routes listing responses to these parsers; they do no I/O.
 """

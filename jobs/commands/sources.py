@@ -21,10 +21,12 @@ EXIT_UNKNOWN_SOURCE = 2
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("sources", help="list the declared outlets; check their feeds and sitemaps")
+    p = sub.add_parser("sources", help="list the declared outlets; check their routes; match URLs to outlets")
     actions = p.add_subparsers(dest="sources_action", metavar="ACTION", required=True)
     actions.add_parser("list", help="one line per outlet")
-    check = actions.add_parser("check", help="fetch every feed, sitemap and list page; one line per outlet")
+    check = actions.add_parser(
+        "check", help="fetch every feed, sitemap and list page (one line per outlet), then each aggregator's robots.txt"
+    )
     check.add_argument(
         "--source",
         action="append",
