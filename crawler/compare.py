@@ -80,13 +80,15 @@ class Reference:
     def from_file(
         cls, path: str | Path, *, topic: str = "", keywords: list[str] | None = None, event_year: int | None = None
     ) -> Reference:
-        """Build from a .txt file, or an HTML page (main text through crawler.extract when present)."""
+        """Build from a .txt file or an HTML page, read as `rasad extract` reads it (any page encoding)."""
+        from crawler.extract import extract_path  # imported lazily: extraction pulls in the HTML stack
+
         path = Path(path)
         try:
-            raw = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ValueError(f"{path}: cannot read reference article: {exc}") from exc
-        text = raw if path.suffix.lower() == ".txt" else html_to_text(raw, path.as_uri())[1]
+            article = extract_path(str(path))
+        except ValueError as exc:  # ExtractionError names the file
+            raise ValueError(f"cannot read reference article: {exc}") from exc
+        text = "\n".join(p for p in (article.lead, article.body) if p)
         return cls.from_text(text, topic=topic or path.stem, keywords=keywords, event_year=event_year)
 
     @classmethod

@@ -6,12 +6,11 @@ import argparse
 import json
 import logging
 import sys
-import urllib.request
 from datetime import date
-from pathlib import Path
 
-from crawler.compare import Reference, compare, html_to_text
+from crawler.compare import Reference, compare
 from crawler.config import CompareConfig, Config, ConfigError
+from crawler.extract import ExtractionError, extract_path
 
 log = logging.getLogger(__name__)
 
@@ -56,18 +55,15 @@ def load_reference(config: Config, topic_name: str | None = None) -> Reference:
         raise ConfigError(f"{config.source_file}: topics.{topic.name}.reference: {exc}") from exc
 
 
-def _read_input(source: str, user_agent: str) -> tuple[str, str]:
-    """(title, text) of a file or URL; .txt files are plain text (first line is not taken as title)."""
-    if source.startswith(("http://", "https://")):
-        req = urllib.request.Request(source, headers={"User-Agent": user_agent})
-        with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - the user named this URL
-            html = resp.read().decode(resp.headers.get_content_charset() or "utf-8", errors="replace")
-        return html_to_text(html, source)
-    path = Path(source)
-    raw = path.read_text(encoding="utf-8")
-    if path.suffix.lower() == ".txt":
-        return "", raw
-    return html_to_text(raw, path.resolve().as_uri())
+def _read_input(source: str, config: Config) -> tuple[str, str]:
+    """(title, text) of a file or URL, read exactly as `rasad extract` reads it (same decoding, limits, errors)."""
+    article = extract_path(
+        source,
+        timeout=config.crawl.download_timeout,
+        max_bytes=config.crawl.max_response_bytes,
+        user_agent=config.crawl.user_agent,
+    )
+    return article.title or "", "\n".join(p for p in (article.lead, article.body) if p)
 
 
 def compare_article_dict(doc: dict, reference: Reference, thresholds: CompareConfig) -> dict:
@@ -118,11 +114,15 @@ def run(args: argparse.Namespace, config: Config) -> int:
     failed = 0
     for source in args.inputs:
         try:
-            title, text = _read_input(source, config.crawl.user_agent)
+            title, text = _read_input(source, config)
             if not text.strip():
                 raise ValueError("no article text found")
             result = compare(text, reference, config.compare, title=title, published_at=args.published)
             row = {"input": source, **{name: getattr(result, name) for name in FIELDS}}
+        except ExtractionError as exc:  # its message already names the input, as in `rasad extract`
+            log.error("%s", exc)
+            failed += 1
+            row = {"input": source, "error": str(exc)}
         except (OSError, ValueError) as exc:
             log.error("%s: %s", source, exc)
             failed += 1
