@@ -18,6 +18,7 @@ import sklearn
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
+from crawler.aboutness import Aboutness, aboutness, names_event
 from crawler.arabic import normalize, split_sentences, stems, tokens
 from crawler.config import CompareConfig, TopicConfig
 from crawler.facts import Fact, compare_facts, extract_facts
@@ -137,35 +138,29 @@ class Comparison:
         return asdict(self)
 
 
-def _mentions(keywords: list[str], norm_text: str) -> bool:
-    return any(k in norm_text for k in keywords)
-
-
 def classify(
     *,
     jaccard: float,
     containment: float,
     coverage: float,
     cosine: float,
-    hits: int,
-    title_hit: bool,
-    lead_hit: bool,
+    about: Aboutness,
     thresholds: CompareConfig,
 ) -> str:
-    """Relation class from lexical evidence, most similar first."""
+    """Relation class: copies and rewrites from lexical evidence, then what the article is about."""
     if jaccard >= thresholds.copy_threshold or (
         containment >= COPY_CONTAINMENT and coverage >= thresholds.copy_threshold
     ):
         return "copy"
-    if (
+    if about.event_sentences and (
         jaccard >= thresholds.rewrite_threshold
         or containment >= thresholds.rewrite_containment
         or cosine >= thresholds.rewrite_cosine
     ):
         return "rewrite"
-    if hits and (cosine >= thresholds.related_threshold and (title_hit or lead_hit or hits >= 2)):
+    if about.score >= thresholds.related_threshold:
         return "related"
-    if hits:
+    if about.names_event or about.event_sentences or about.title_hit:
         return "mention"
     return "unrelated"
 
@@ -192,7 +187,8 @@ def other_edition(article_text: str, reference: Reference, relation: str, publis
     """True for a report of another edition of the reference's event.
 
     That is: related coverage or a mention (a copy or rewrite is about the reference's own event),
-    published in another year than the topic's event_year, that does not name that year.
+    published in another year than the topic's event_year, that does not name that year as the
+    event's (in a sentence naming the event: "في عام 2020" about trade figures does not count).
     """
     if reference.event_year is None or not published_at or relation not in ("related", "mention"):
         return False
@@ -200,7 +196,10 @@ def other_edition(article_text: str, reference: Reference, relation: str, publis
         year = int(published_at[:4])
     except ValueError:
         return False
-    return year != reference.event_year and str(reference.event_year) not in normalize(article_text)
+    if year == reference.event_year:
+        return False
+    event_year = str(reference.event_year)
+    return not any(event_year in n and names_event(n) for n in map(normalize, split_sentences(article_text)))
 
 
 def compare(
@@ -233,20 +232,16 @@ def compare(
     sents = split_sentences(article_text)
     cosine, best = _sentence_scores(sents, reference)
 
-    # Sentences naming the topic (overlapping keywords such as ووتشن/وتشن count once).
-    named = [_mentions(reference.keywords, normalize(s)) for s in sents]
-    title_hit = _mentions(reference.keywords, normalize(title))
-    hits = sum(named) + int(title_hit)
+    about = aboutness(article_text, title, extra_names=reference.keywords)
     relation = classify(
         jaccard=jaccard,
         containment=containment,
         coverage=coverage,
         cosine=cosine,
-        hits=hits,
-        title_hit=title_hit,
-        lead_hit=any(named[:2]),
+        about=about,
         thresholds=thresholds,
     )
+    hits = about.event_sentences + int(about.title_hit)
     full = f"{title}\n{article_text}"
     facts = compare_facts(reference.facts, full, other_edition=other_edition(full, reference, relation, published_at))
     order = np.argsort(best, kind="stable")
