@@ -29,20 +29,19 @@ _BODY = r"(?:موتمر|قمه|منتدي|ندوه)"
 _WORLD = r"(?:ال)?(?:عالمي|دولي)ه?"
 _TOWN = r"(?:وو ?تش[اي]?ن|وتشن|ووتشين|ووزن|ووجن|ووزيهون|واتشن|wuzhen)"
 
-EVENT = re.compile(
-    _START
-    + _CLITIC
-    + "(?:"
-    # المؤتمر العالمي (الثاني|الـ5) للإنترنت, الندوة العالمية الثالثة حول الأنترنت, مؤتمر الصين العالمي ...
-    + rf"{_BODY}(?: الصين)? {_WORLD}(?: [^\s]+)? (?:لل|حول ال|عن ال|بشان ال){_NET}"
-    # مؤتمر الإنترنت العالمي, لمؤتمر الانترنت الدولي
-    + rf"|{_BODY} (?:ال)?{_NET} {_WORLD}"
+# The established names: المؤتمر العالمي (الثاني|الـ5) للإنترنت, الندوة العالمية الثالثة حول الأنترنت,
+# مؤتمر الصين العالمي ..., قمة ووتشن, معرض نور الإنترنت.
+_PROPER = (
+    rf"{_BODY}(?: الصين)? {_WORLD}(?: [^\s]+)? (?:لل|حول ال|عن ال|بشان ال){_NET}"
     + rf"|قمه {_TOWN}"
     + rf"|نور (?:ال)?{_NET}"
     + r"|world internet conference|wuzhen summit"
-    + ")"
-    + _END
 )
+# "مؤتمر الإنترنت العالمي" also describes any global internet meeting (São Paulo's NetMundial was
+# called so): it names this event only in a text about China.
+_GENERIC = rf"{_BODY} (?:ال)?{_NET} {_WORLD}"
+PROPER = re.compile(_START + _CLITIC + f"(?:{_PROPER})" + _END)
+EVENT = re.compile(_START + _CLITIC + f"(?:{_PROPER}|{_GENERIC})" + _END)
 TOWN = re.compile(_START + _CLITIC + _TOWN + _END)
 # Words of the event's field that make a sentence naming the town a report on the event.
 _FIELD = re.compile(
@@ -161,7 +160,7 @@ def aboutness(
     sents = [s for s in split_sentences("\n".join(lines)) if _substantive(s)]
     norms = [normalize(s) for s in sents]
     full = normalize(f"{title}\n{text}")
-    if not _CHINA.search(EVENT.sub(" ", full)):
+    if not PROPER.search(full) and not _CHINA.search(EVENT.sub(" ", full)):
         # "مؤتمر الإنترنت العالمي" with nothing Chinese around it is another conference.
         return Aboutness(0.0, 0, 0, len(sents), False, False)
     about = []
