@@ -73,7 +73,7 @@ class Reference:
             sentences=sentences,
             sentence_stems=[stems(s) for s in sentences],
             shingles=shingles(text),
-            facts=extract_facts(text),
+            facts=extract_facts(text, year=event_year),
             event_year=event_year,
         )
 
@@ -183,6 +183,13 @@ def _sentence_scores(article_sents: list[str], reference: Reference) -> tuple[fl
     return doc_cos, np.asarray(best).ravel()
 
 
+def _year_of(published_at: str | None) -> int | None:
+    try:
+        return int(published_at[:4]) if published_at else None
+    except ValueError:
+        return None
+
+
 def other_edition(article_text: str, reference: Reference, relation: str, published_at: str | None) -> bool:
     """True for a report of another edition of the reference's event.
 
@@ -243,7 +250,12 @@ def compare(
     )
     hits = about.event_sentences + int(about.title_hit)
     full = f"{title}\n{article_text}"
-    facts = compare_facts(reference.facts, full, other_edition=other_edition(full, reference, relation, published_at))
+    facts = compare_facts(
+        reference.facts,
+        full,
+        other_edition=other_edition(full, reference, relation, published_at),
+        year=_year_of(published_at),
+    )
     order = np.argsort(best, kind="stable")
     novel = [sents[i] for i in order if best[i] < NOVEL_MAX_SIMILARITY][: thresholds.novel_sentences]
     return Comparison(

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from crawler.arabic import STOPWORDS, normalize, normalize_digits, normalize_word, stems, strip_diacritics
+from crawler.numbers import NUMBER_TOKEN, SCALES, parse_number, read_number_words, strip_clitic
 
 FactKind = Literal["number", "name", "quote"]
 
@@ -21,29 +23,7 @@ def _words(text: str) -> set[str]:
     return {normalize(w) for w in text.split()}
 
 
-def _numbers(text: str) -> dict[str, int]:
-    """`word=value` pairs to a dict keyed by the normalised word."""
-    return {normalize(k): int(v) for k, v in (pair.split("=") for pair in text.split())}
-
-
-# Scale words multiply the value; singular, dual/accusative and plural spellings.
-_SCALES = {
-    **dict.fromkeys(_words("ألف آلاف ألفا"), 1e3),
-    **dict.fromkeys(_words("مليون ملايين مليونا"), 1e6),
-    **dict.fromkeys(_words("مليار مليارات مليارا بليون"), 1e9),
-    **dict.fromkeys(_words("تريليون تريليونات تريليونا"), 1e12),
-}
-# Spelled-out numbers that news prose uses for small counts (clitics are stripped before lookup).
-_NUMBER_WORDS = _numbers(
-    """
-    واحد=1 واحدة=1 أحد=1 إحدى=1 اثنان=2 اثنين=2 اثنتان=2 اثنتين=2 ثلاث=3 ثلاثة=3 أربع=4 أربعة=4
-    خمس=5 خمسة=5 ست=6 ستة=6 سبع=7 سبعة=7 ثماني=8 ثمانية=8 ثمان=8 تسع=9 تسعة=9 عشر=10 عشرة=10
-    عشرون=20 عشرين=20 ثلاثون=30 ثلاثين=30 أربعون=40 أربعين=40 خمسون=50 خمسين=50 ستون=60 ستين=60
-    سبعون=70 سبعين=70 ثمانون=80 ثمانين=80 تسعون=90 تسعين=90
-    مائة=100 مئة=100 مائتان=200 مائتين=200 مئتان=200 مئتين=200
-    """
-)
-_TEEN_WORDS = _words("عشر عشرة")
+_SCALES = SCALES
 _PERCENT_WORDS = _words("بالمائة بالمئة %")
 _HUNDRED_NOUNS = _words("المائة المئة")
 _MONTHS = _words(
@@ -57,6 +37,8 @@ _FILLERS = _words(
     """
     عام لعام بلغ بلغت يبلغ تبلغ ليبلغ لتبلغ يمثل تمثل مثل نحو حوالي قرابة زهاء أكثر أقل ليصل لتصل
     وصل وصلت يصل تصل إلى ما وهو وهي أي سجل سجلت قدره بقيمة قيمته حيث مجموع إجمالي
+    نما نمت ينمو تنمو ارتفع ارتفعت يرتفع ترتفع زاد زادت تجاوز تجاوزت يتجاوز شكل شكلت يشكل تشكل
+    مشكلا ممثلا مثلت بنسبة نسبة بزيادة يزيد على الى حتى مقابل مقارنة بحلول يعد ويعد
     """
 )
 # Title, organisation and place words after which a proper name follows (general news vocabulary).
@@ -69,10 +51,15 @@ _NAME_TRIGGERS = _words(
     """
 )
 _QUOTE = re.compile(r'"([^"\n]{2,120})"')
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[\w%]+|[^\w\s]")
+_TOKEN = re.compile(NUMBER_TOKEN + r"|[\w%]+|[^\w\s]")
 _PUNCT = re.compile(r"[^\w%]")
 _WORD = re.compile(r"[\w%]+")
-_CLAUSE_END = {".", ",", ";", ":", "?", "!", '"', "(", ")", "-", "|"}
+_CLAUSE_END = {".", ",", ";", ":", "?", "!", '"', "(", ")", "-", "|", "\n"}
+_SENTENCE_END = {".", "?", "!", "\n"}
+_YEAR = re.compile(r"(?:19|20)\d\d")
+# Words that change what a figure measures: "نمو الناتج" is a growth, not the product.
+_MODIFIER_WORDS = "نمو زيادة ارتفاع انخفاض تراجع معدل متوسط"
+_PHRASE_PREPOSITIONS = {"من", "في", "علي", "عن", "ل"}
 
 
 @dataclass(frozen=True)
@@ -84,7 +71,12 @@ class Fact:
     unit: str = ""  # canonical unit key (numbers only), e.g. "يوان" or "%"
     context: frozenset[str] = field(default_factory=frozenset)  # context stems (numbers only)
     text: str = ""  # the fact as found, e.g. "35.8 تريليون يوان"
-    label: str = ""  # a few context words for display, e.g. "حجم الاقتصاد الرقمي"
+    label: str = ""  # what the figure measures, a phrase of the text, e.g. "حجم الاقتصاد الرقمي الصيني"
+    subject: frozenset[str] = field(default_factory=frozenset)  # stems of that phrase (numbers only)
+    # Stems that narrow or change the quantity inside that phrase: "نمو" (growth of), and what
+    # follows في / لـ ("في المدينتين", "للبلاد").
+    qualifiers: frozenset[str] = field(default_factory=frozenset)
+    years: frozenset[str] = field(default_factory=frozenset)  # the year(s) the figure is for
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -117,47 +109,26 @@ class _Tok:
 
 
 def _tokenise(text: str) -> list[_Tok]:
-    """Words, numbers and clause punctuation, keeping display and normalised forms side by side."""
+    """Words, numbers and clause punctuation (line ends included), with display and normalised forms."""
     display = strip_diacritics(normalize_digits(text))
     display = display.replace("«", '"').replace("»", '"').replace("“", '"').replace("”", '"')
     out: list[_Tok] = []
-    for w in _TOKEN.findall(display):
-        if _PUNCT.fullmatch(w):
-            out.append(_Tok(w, normalize_word(w) or w, is_punct=True))
-        else:
-            out.append(_Tok(w, normalize_word(w)))
+    for line in display.split("\n"):
+        for w in _TOKEN.findall(line):
+            if _PUNCT.fullmatch(w):
+                out.append(_Tok(w, normalize_word(w) or w, is_punct=True))
+            else:
+                out.append(_Tok(w, normalize_word(w)))
+        out.append(_Tok("\n", "\n", is_punct=True))
     return out
 
 
-def _strip_prefix(norm: str) -> str:
-    """Drop one clitic prefix (و ف ب ل ك, with or without ال) from a normalised word."""
-    for p in ("وبال", "وال", "بال", "لل", "فال", "كال", "ال"):
-        if norm.startswith(p) and len(norm) - len(p) >= 2:
-            return norm[len(p) :]
-    if norm[:1] in "وفبلك" and len(norm) > 3:
-        return norm[1:]
-    return norm
+_strip_prefix = strip_clitic
 
 
-def _number_word(norm: str) -> int | None:
-    """Value of a spelled-out number word (with an optional clitic or article), else None."""
-    if norm in _NUMBER_WORDS:
-        return _NUMBER_WORDS[norm]
-    bare = _strip_prefix(norm)
-    return _NUMBER_WORDS.get(bare)
-
-
-def parse_number(text: str) -> float | None:
-    """Parse digits in any script; ',' followed by three digits groups thousands, else marks decimals."""
-    s = normalize_digits(text).strip()
-    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", s):
-        s = s.replace(",", "")
-    else:
-        s = s.replace(",", ".")
-    try:
-        return float(s)
-    except ValueError:
-        return None
+def _number_word(norm: str) -> float | None:
+    read = read_number_words([norm])
+    return read[0] if read else None
 
 
 def _canonical(value: float) -> str:
@@ -182,6 +153,163 @@ def _content_stems(toks: list[_Tok]) -> list[str]:
     words = [t.word for t in toks if not t.is_punct and not t.word[0].isdigit()]
     words = [w for w in words if normalize_word(w) not in _FILLERS]
     return stems(" ".join(words))
+
+
+@lru_cache(maxsize=1)
+def _modifiers() -> frozenset[str]:
+    return frozenset(stems(_MODIFIER_WORDS))
+
+
+def _is_year(tok: _Tok) -> bool:
+    return bool(_YEAR.fullmatch(tok.word))
+
+
+# "العام الماضي" (last year), "هذا العام" (this year): years relative to the text's own date.
+_RELATIVE_YEARS = {("العام", "الماضي"): -1, ("العام", "المنصرم"): -1, ("السنه", "الماضيه"): -1,
+                   ("العام", "الجاري"): 0, ("العام", "الحالي"): 0, ("هذا", "العام"): 0, ("لهذا", "العام"): 0}
+
+
+def _year_at(toks: list[_Tok], k: int, year: int | None) -> str | None:
+    """The year token k names: digits, or a relative year when the text's own year is known."""
+    if _is_year(toks[k]):
+        return toks[k].word
+    if year is not None and k + 1 < len(toks):
+        offset = _RELATIVE_YEARS.get((toks[k].norm, toks[k + 1].norm))
+        if offset is not None:
+            return str(year + offset)
+    return None
+
+
+def _years(toks: list[_Tok], i: int, j: int, year: int | None) -> frozenset[str]:
+    """The year(s) a figure is for: the nearest named on each side in its clause (up to the next
+    figure), else the nearest before it in its sentence. `year` is the text's own year, for
+    "العام الماضي"."""
+    found: set[str] = set()
+    k = i - 1
+    while k >= 0 and not (toks[k].is_punct and toks[k].norm in _CLAUSE_END):
+        y = _year_at(toks, k, year)
+        if y:
+            found.add(y)
+            break  # the nearest: "تقرير ... لعام 2020 ... في عام 2019 بلغ" is for 2019
+        k -= 1
+    k = j
+    if k + 1 < len(toks) and toks[k].norm == "," and _is_year(toks[k + 1]):
+        k += 1  # "6 نوفمبر، 2022"
+    depth = 0
+    while k < len(toks):
+        t = toks[k]
+        if t.norm == "(":
+            depth += 1  # "(3.4 تريليون دولار) في 2016": an aside does not end the clause
+        elif t.norm == ")" and depth:
+            depth -= 1
+        elif depth:
+            pass
+        elif t.is_punct and t.norm in _CLAUSE_END:
+            break
+        else:
+            y = _year_at(toks, k, year)
+            if y:
+                found.add(y)
+                break
+            if t.word[0].isdigit():
+                break  # the next figure's clause
+        k += 1
+    if found:
+        return frozenset(found)
+    k = i - 1
+    while k >= 0 and toks[k].norm not in _SENTENCE_END:
+        y = _year_at(toks, k, year)
+        if y:
+            return frozenset({y})
+        k -= 1
+    return frozenset()
+
+
+def _is_content(t: _Tok) -> bool:
+    return not t.is_punct and not t.word[0].isdigit() and t.norm not in STOPWORDS and t.norm not in _FILLERS
+
+
+def _conjunction(t: _Tok) -> bool:
+    """و or ف fused to a function word ("وأن", "فإن"): a new clause begins."""
+    return t.norm[:1] in "وف" and len(t.norm) > 1 and t.norm[1:] in STOPWORDS
+
+
+def _phrase_after(after: list[_Tok]) -> list[_Tok]:
+    """"36.2 بالمائة من الناتج المحلي الإجمالي": the whole a share or amount is of (من/في/على/لـ X)."""
+    words = [t for t in after if not t.is_punct]
+    if not words:
+        return []
+    first = words[0].norm
+    if first in _PHRASE_PREPOSITIONS:
+        rest = words[1:]
+    elif first.startswith("ل") and len(first) > 3 and _is_content(words[0]):
+        rest = words  # "لإصلاح حوكمة الإنترنت": the preposition is fused
+    else:
+        return []
+    span: list[_Tok] = []
+    for t in rest:
+        if t.word[0].isdigit() or _conjunction(t):
+            break
+        if t.norm in STOPWORDS and t.norm != "في":
+            break
+        span.append(t)
+        if sum(map(_is_content, span)) >= 5:
+            break
+    return span
+
+
+def _phrase_before(before: list[_Tok]) -> list[_Tok]:
+    """"حجم الاقتصاد الرقمي الصيني في عام 2019 بلغ 35.8": the noun phrase before the verb of amount."""
+    span: list[_Tok] = []
+    for t in reversed([t for t in before if not t.is_punct]):
+        if not any(map(_is_content, span)):
+            # Skip what stands between the phrase and the figure: verbs of amount, "في عام 2019", "لـ".
+            if _is_year(t) or t.norm in _FILLERS or t.norm in ("في", "خلال", "ل", "منذ") or t.norm == "عام":
+                continue
+        if t.word[0].isdigit() and not _is_year(t):
+            break
+        if _conjunction(t) or (t.norm in STOPWORDS and t.norm != "في"):
+            break
+        span.append(t)
+        if sum(map(_is_content, span)) >= 5:
+            break
+    span.reverse()
+    return span
+
+
+def _trim(span: list[_Tok]) -> list[_Tok]:
+    """Without leading/trailing words that carry nothing (في, years, verbs of amount)."""
+    while span and not _is_content(span[0]):
+        span = span[1:]
+    while span and not _is_content(span[-1]):
+        span = span[:-1]
+    return span
+
+
+def _subject(before: list[_Tok], after: list[_Tok], percent: bool) -> tuple[str, frozenset[str], frozenset[str]]:
+    """(phrase shown, subject stems, qualifier stems) of what a figure measures.
+
+    A share ("% من X") measures X; an amount or a count measures the noun phrase before its verb
+    ("حجم الاقتصاد الرقمي ... بلغ"), else what follows it.
+    """
+    first, second = (_phrase_after(after), _phrase_before(before))
+    if not percent:
+        first, second = second, first
+    span = _trim(first) or _trim(second)
+    if not span:
+        return "", frozenset(), frozenset()
+    content = [t for t in span if _is_content(t)]
+    subject = frozenset(stems(" ".join(t.word for t in content)))
+    qualifiers: set[str] = set(subject & _modifiers())
+    after_prep = False
+    for k, t in enumerate(span):
+        if t.norm == "في":
+            after_prep = True
+            continue
+        fused = k > 0 and t.norm.startswith("ل") and _is_content(t)  # "للبلاد"
+        if (after_prep or fused) and _is_content(t):
+            qualifiers.update(stems(t.word))
+    return " ".join(t.word for t in span), subject, frozenset(qualifiers)
 
 
 def _label(before: list[_Tok], after: list[_Tok]) -> str:
@@ -230,23 +358,16 @@ def _read_number(toks: list[_Tok], i: int) -> tuple[float, str, int] | None:
             return None
         value = parse_number(t.word)
         return (value, t.word, i + 1) if value is not None else None
-    first = _number_word(t.norm)
-    if first is None:
-        return None
-    value, parts, j = first, [t.word], i + 1
-    # "خمسة عشر" (15), "مائة وثلاثون" (130); compounds such as "ثلاثمائة" are rare enough to skip.
-    while j < len(toks) and not toks[j].is_punct:
-        nxt = toks[j].norm
-        tens = _NUMBER_WORDS.get(nxt[1:], 0) if nxt.startswith("و") else 0
-        if nxt in _TEEN_WORDS and value < 10:
-            value += 10
-        elif tens >= 20:
-            value += tens
-        else:
+    words: list[str] = []
+    for tok in toks[i : i + 4]:
+        if tok.is_punct:
             break
-        parts.append(toks[j].word)
-        j += 1
-    return float(value), " ".join(parts), j
+        words.append(tok.norm)
+    read = read_number_words(words)
+    if read is None:
+        return None
+    value, used = read
+    return float(value), " ".join(tok.word for tok in toks[i : i + used]), i + used
 
 
 def _has_scale_or_percent(words: list[str]) -> bool:
@@ -255,7 +376,7 @@ def _has_scale_or_percent(words: list[str]) -> bool:
     return bool(norms & (_SCALES.keys() | _PERCENT_WORDS | _HUNDRED_NOUNS))
 
 
-def _number_facts(toks: list[_Tok]) -> list[Fact]:
+def _number_facts(toks: list[_Tok], year: int | None = None) -> list[Fact]:
     facts: list[Fact] = []
     i = 0
     while i < len(toks):
@@ -305,6 +426,7 @@ def _number_facts(toks: list[_Tok]) -> list[Fact]:
         unit = last if last in _MONTHS else unit_key(unit_words[-1])
         before = _clause(toks, i - 1, -1, -1, 8)
         after = _clause(toks, j, len(toks), 1, 6)
+        phrase, subject, qualifiers = _subject(before, after, unit == "%")
         facts.append(
             Fact(
                 kind="number",
@@ -312,7 +434,10 @@ def _number_facts(toks: list[_Tok]) -> list[Fact]:
                 unit=unit,
                 context=frozenset(_content_stems(before) + _content_stems(after)),
                 text=text,
-                label=_label(before, after),
+                label=phrase or _label(before, after),
+                subject=subject,
+                qualifiers=qualifiers,
+                years=_years(toks, i, j, year) or (frozenset({str(year)}) if year and unit in _MONTHS else frozenset()),
             )
         )
         i = j
@@ -362,15 +487,19 @@ def _name_facts(toks: list[_Tok]) -> list[Fact]:
     return out
 
 
-def extract_facts(text: str) -> list[Fact]:
-    """All facts of a text, in order of first appearance, each once."""
-    return _facts(_tokenise(text), text)
+def extract_facts(text: str, *, year: int | None = None) -> list[Fact]:
+    """All facts of a text, in order of first appearance, each once.
+
+    `year` is the year the text was written (its publication date, or the reference's event year):
+    it dates figures given for "العام الماضي" or "هذا العام".
+    """
+    return _facts(_tokenise(text), text, year)
 
 
-def _facts(toks: list[_Tok], text: str) -> list[Fact]:
+def _facts(toks: list[_Tok], text: str, year: int | None = None) -> list[Fact]:
     seen: set[tuple[str, str, str]] = set()
     out: list[Fact] = []
-    for fact in _number_facts(toks) + _name_facts(toks) + _quote_facts(text):
+    for fact in _number_facts(toks, year) + _name_facts(toks) + _quote_facts(text):
         if fact.key not in seen:
             seen.add(fact.key)
             out.append(fact)
@@ -400,24 +529,53 @@ def _same_context(a: frozenset[str], b: frozenset[str]) -> bool:
     return shared >= 2 or (shared >= 1 and shared >= 0.4 * min(len(a), len(b)))
 
 
-def compare_facts(reference_facts: list[Fact], article_text: str, *, other_edition: bool = False) -> FactComparison:
+def _years_agree(a: Fact, b: Fact) -> bool:
+    """Figures for different years are different quantities; an unknown year agrees with any."""
+    return not (a.years and b.years) or bool(a.years & b.years)
+
+
+def same_quantity(ref: Fact, art: Fact) -> bool:
+    """Whether two figures measure the same thing: same unit, compatible years, the same subject.
+
+    The subject is the noun phrase the figure belongs to. The article's figure must share the
+    reference figure's context, and nothing in its phrase may narrow or change the quantity beyond
+    what the reference says ("نمو الناتج" against "الناتج", "في المدينتين", "للبلاد"). Different
+    years are different quantities. When in doubt, it is not the same quantity.
+    """
+    if art.unit != ref.unit:
+        return False
+    if not _years_agree(ref, art):
+        return False
+    if not _same_context(art.context | art.subject, ref.context | ref.subject):
+        return False
+    known = ref.context | ref.subject
+    return not (art.qualifiers - known)
+
+
+def compare_facts(
+    reference_facts: list[Fact], article_text: str, *, other_edition: bool = False, year: int | None = None
+) -> FactComparison:
     """Check each reference fact against an article.
 
     A number is shared when the article states the same value with the same unit, conflicting when
-    it states a different value with the same unit in the same context (listed under other_edition
+    it states a different value of the same quantity (`same_quantity`; listed under other_edition
     instead when the article reports another edition of the event); names and quotes are shared
     when their words occur in the article.
     """
     result = FactComparison()
     toks = _tokenise(article_text)  # once: it is most of the cost of a comparison's facts
-    article_facts = [f for f in _facts(toks, article_text) if f.kind == "number"]
+    article_facts = [f for f in _facts(toks, article_text, year) if f.kind == "number"]
     norm_tokens = [t.norm for t in toks if not t.is_punct]
     used: set[int] = set()
     for ref in reference_facts:
         if ref.kind != "number":
             (result.shared if _phrase_in(ref.value, norm_tokens) else result.missing).append(ref.render())
             continue
-        same = [k for k, f in enumerate(article_facts) if f.unit == ref.unit and f.value == ref.value]
+        same = [
+            k
+            for k, f in enumerate(article_facts)
+            if f.unit == ref.unit and f.value == ref.value and _years_agree(ref, f)
+        ]
         if same:
             used.update(same)
             result.shared.append(ref.render())
@@ -425,7 +583,7 @@ def compare_facts(reference_facts: list[Fact], article_text: str, *, other_editi
         rivals = [
             (len(f.context & ref.context), k, f)
             for k, f in enumerate(article_facts)
-            if k not in used and f.unit == ref.unit and _same_context(f.context, ref.context)
+            if k not in used and same_quantity(ref, f)
         ]
         if rivals:
             _, k, best = max(rivals, key=lambda r: r[0])
