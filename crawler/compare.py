@@ -45,6 +45,52 @@ def _pretokenised(doc: list[str]) -> list[str]:
     return doc
 
 
+def article_text(lead: str, body: str) -> str:
+    """Lead and body as one text, without the lead when the body already holds it.
+
+    A page's lead is often its description meta: the body's opening cut short ("…مؤكدا أن الص").
+    Kept, it would be compared twice and its cut end would read as a sentence of its own.
+    """
+    lead, body = (lead or "").strip(), (body or "").strip()
+    if not lead or not body:
+        return lead or body
+    words = tokens(lead.rstrip(" .…"))
+    if len(words) > 1:
+        words = words[:-1]  # the last word may be cut
+    if words and f" {' '.join(words)} " in f" {' '.join(tokens(body))} ":
+        return body
+    return f"{lead}\n{body}"
+
+
+def _is_fragment(sentence: str) -> bool:
+    """Cut text: ends in an ellipsis, or too short to say anything."""
+    s = sentence.strip()
+    return s.endswith(("…", "...")) or len(tokens(s)) < 4
+
+
+def novel_sentences(sents: list[str], best: np.ndarray, limit: int) -> list[str]:
+    """The article's sentences least like any reference sentence, least first: each once, no fragments
+    (a sentence whose words, but perhaps a cut last one, stand inside a longer sentence of the
+    article is a piece of it)."""
+    keys = [" ".join(tokens(s)) for s in sents]
+    padded = [f" {k} " for k in keys]
+    # Without the last word, which a cut may have split ("مؤكدا أن الص").
+    heads = [f" {k.rsplit(' ', 1)[0]} " for k in keys]
+    out: list[str] = []
+    seen: set[str] = set()
+    for i in np.argsort(best, kind="stable"):
+        if len(out) >= limit or best[i] >= NOVEL_MAX_SIMILARITY:
+            break
+        key = keys[i]
+        if not key or key in seen or _is_fragment(sents[i]):
+            continue
+        if any(len(other) > len(padded[i]) and heads[i] in other for other in padded):
+            continue
+        seen.add(key)
+        out.append(sents[i])
+    return out
+
+
 @dataclass
 class Reference:
     """A topic's reference article with everything a comparison needs, computed once."""
@@ -256,8 +302,7 @@ def compare(
         other_edition=other_edition(full, reference, relation, published_at),
         year=_year_of(published_at),
     )
-    order = np.argsort(best, kind="stable")
-    novel = [sents[i] for i in order if best[i] < NOVEL_MAX_SIMILARITY][: thresholds.novel_sentences]
+    novel = novel_sentences(sents, best, thresholds.novel_sentences)
     return Comparison(
         topic=reference.topic,
         similarity=round(max(jaccard, cosine), 4),

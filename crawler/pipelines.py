@@ -231,9 +231,9 @@ class ComparePipeline(_Stage):
 
     @timed("compare")
     def process_item(self, item: Article, spider: Spider) -> Article:
-        from crawler.compare import compare
+        from crawler.compare import article_text, compare
 
-        text = "\n".join(p for p in (item.lead, item.body) if p)
+        text = article_text(item.lead, item.body)
         c = compare(text, self.reference, self.config.compare, title=item.title, published_at=item.published_at)
         item.similarity = c.similarity
         item.relation = c.relation

@@ -8,7 +8,7 @@ import logging
 import sys
 from datetime import date
 
-from crawler.compare import Reference, compare
+from crawler.compare import Reference, article_text, compare
 from crawler.config import CompareConfig, Config, ConfigError
 from crawler.extract import ExtractionError, extract_path
 
@@ -63,12 +63,12 @@ def _read_input(source: str, config: Config) -> tuple[str, str]:
         max_bytes=config.crawl.max_response_bytes,
         user_agent=config.crawl.user_agent,
     )
-    return article.title or "", "\n".join(p for p in (article.lead, article.body) if p)
+    return article.title or "", article_text(article.lead, article.body)
 
 
 def compare_article_dict(doc: dict, reference: Reference, thresholds: CompareConfig) -> dict:
     """Fields to update on a stored article document (for reindexing after a reference change)."""
-    text = "\n".join(p for p in (doc.get("lead") or "", doc.get("body") or "") if p)
+    text = article_text(doc.get("lead") or "", doc.get("body") or "")
     result = compare(text, reference, thresholds, title=doc.get("title") or "", published_at=doc.get("published_at"))
     return {name: getattr(result, name) for name in FIELDS}
 
