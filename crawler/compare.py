@@ -10,6 +10,8 @@ Lexical evidence only, all computed from the reference at run time:
 from __future__ import annotations
 
 import logging
+import math
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from sklearn.metrics.pairwise import cosine_similarity
 
 from crawler.aboutness import Aboutness, aboutness, names_event
 from crawler.arabic import normalize, split_sentences, stems, tokens
+from crawler.background import Background, load_background
 from crawler.config import CompareConfig, TopicConfig
 from crawler.facts import Fact, compare_facts, extract_facts
 
@@ -43,6 +46,20 @@ def shingles(text: str, size: int = SHINGLE) -> set[str]:
 
 def _pretokenised(doc: list[str]) -> list[str]:
     return doc
+
+
+def stem_vector(text: str, background: Background) -> dict[str, float]:
+    """Sublinear TF times background IDF over the text's stems: stock vocabulary weighs little."""
+    counts = Counter(stems(text))
+    return {k: (1 + math.log(v)) * background.idf(k) for k, v in counts.items()}
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    dot = sum(v * b.get(k, 0.0) for k, v in a.items())
+    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
+    return dot / norm if norm else 0.0
 
 
 def article_text(lead: str, body: str) -> str:
@@ -103,6 +120,13 @@ class Reference:
     shingles: set[str]
     facts: list[Fact]
     event_year: int | None = None  # the year of the reference's event (topic.event_year)
+    background: Background | None = None  # stock phrases and word weights (crawler.background)
+    vector: dict[str, float] = field(default_factory=dict)  # background TF-IDF of the reference
+
+    def specific(self, min_documents: int) -> set[str]:
+        """The reference's shingles that are not stock phrases of the background corpus."""
+        bg = self.background
+        return {s for s in self.shingles if bg is None or not bg.is_stock(s, min_documents)}
 
     @classmethod
     def from_text(
@@ -112,6 +136,7 @@ class Reference:
         if not text.strip():
             raise ValueError(f"reference for topic {topic!r} is empty")
         sentences = split_sentences(text)
+        background = load_background()
         return cls(
             topic=topic,
             text=text,
@@ -121,6 +146,8 @@ class Reference:
             shingles=shingles(text),
             facts=extract_facts(text, year=event_year),
             event_year=event_year,
+            background=background,
+            vector=stem_vector(text, background),
         )
 
     @classmethod
@@ -175,10 +202,10 @@ class Comparison:
     facts_other_edition: list[str] = field(default_factory=list)
     novel_sentences: list[str] = field(default_factory=list)
     jaccard: float = 0.0
-    containment: float = 0.0  # share of the article's shingles found in the reference
+    containment: float = 0.0  # share of the article's own shingles found in the reference (stock phrases left out)
     coverage: float = 0.0  # share of the reference's shingles found in the article
-    cosine: float = 0.0
-    keyword_hits: int = 0  # sentences (and title) naming the topic
+    cosine: float = 0.0  # stems weighted by background IDF (crawler.background)
+    keyword_hits: int = 0  # sentences (and title) about the event
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -190,18 +217,27 @@ def classify(
     containment: float,
     coverage: float,
     cosine: float,
+    specific_shared: int,
     about: Aboutness,
     thresholds: CompareConfig,
 ) -> str:
-    """Relation class: copies and rewrites from lexical evidence, then what the article is about."""
+    """Relation class: copies and rewrites from lexical evidence, then what the article is about.
+
+    A rewrite must share specific wording with the reference (`specific_shared` shingles that are
+    not stock phrases of the background corpus), not only the formulae of official discourse.
+    """
     if jaccard >= thresholds.copy_threshold or (
         containment >= COPY_CONTAINMENT and coverage >= thresholds.copy_threshold
     ):
         return "copy"
-    if about.event_sentences and (
-        jaccard >= thresholds.rewrite_threshold
-        or containment >= thresholds.rewrite_containment
-        or cosine >= thresholds.rewrite_cosine
+    if (
+        about.event_sentences
+        and specific_shared >= thresholds.rewrite_min_shared
+        and (
+            jaccard >= thresholds.rewrite_threshold
+            or containment >= thresholds.rewrite_containment
+            or cosine >= thresholds.rewrite_cosine
+        )
     ):
         return "rewrite"
     if about.score >= thresholds.related_threshold:
@@ -279,11 +315,18 @@ def compare(
     inter = len(art_sh & reference.shingles)
     union = len(art_sh | reference.shingles) or 1
     jaccard = inter / union
-    containment = inter / len(art_sh) if art_sh else 0.0
     coverage = inter / len(reference.shingles) if reference.shingles else 0.0
-
+    # Containment and cosine leave out what all coverage of the event shares (stock phrases).
+    specific = reference.specific(thresholds.stock_min_documents)
+    own = {s for s in art_sh if s in specific or s not in reference.shingles}
+    specific_shared = len(art_sh & specific)
+    containment = specific_shared / len(own) if own else 0.0
+    if reference.background is not None:
+        cosine = _cosine(stem_vector(article_text, reference.background), reference.vector)
     sents = split_sentences(article_text)
-    cosine, best = _sentence_scores(sents, reference)
+    sentence_cosine, best = _sentence_scores(sents, reference)
+    if reference.background is None:
+        cosine = sentence_cosine
 
     about = aboutness(article_text, title, extra_names=reference.keywords)
     relation = classify(
@@ -291,6 +334,7 @@ def compare(
         containment=containment,
         coverage=coverage,
         cosine=cosine,
+        specific_shared=specific_shared,
         about=about,
         thresholds=thresholds,
     )

@@ -78,7 +78,14 @@ class CompareConfig(_Section):
     # Labelled set: rewrites 0.30-0.78 containment, own-text reports at most 0.02; TF-IDF cosine
     # of rewrites 0.28-0.55 against at most 0.29 for own-text reports.
     rewrite_containment: float = Field(default=0.2, ge=0, le=1)
-    rewrite_cosine: float = Field(default=0.4, ge=0, le=1)
+    # Cosine of stems weighted by the background corpus's IDF (crawler/background.py): labelled
+    # rewrites 0.31-0.49, own reports at most 0.22 (stock formulae weigh little).
+    rewrite_cosine: float = Field(default=0.27, ge=0, le=1)
+    # A rewrite shares at least this many word 5-shingles with the reference that are not stock
+    # phrases (labelled rewrites 25-83, own reports at most 1).
+    rewrite_min_shared: int = Field(default=8, ge=0)
+    # A shingle found in at least this many documents of the background corpus is a stock phrase.
+    stock_min_documents: int = Field(default=3, ge=1)
     novel_sentences: int = Field(default=5, ge=0)
 
 
