@@ -7,6 +7,7 @@ same rules as an article's, and names are found through general Arabic title and
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -60,6 +61,10 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 # Words that change what a figure measures: "نمو الناتج" is a growth, not the product.
 _MODIFIER_WORDS = "نمو زيادة ارتفاع انخفاض تراجع معدل متوسط"
 _PHRASE_PREPOSITIONS = {"من", "في", "علي", "عن", "ل"}
+_LEADING = {"في", "خلال", "ل", "منذ", "من", "علي", "عن"}  # between a phrase and its figure
+_INNER = {"في", "علي", "عن", "من"}  # prepositions inside a noun phrase ("خدمات الأخبار على الإنترنت")
+# A figure whose phrase is a picture ("الصورة الملتقطة في 22 نوفمبر") dates the picture.
+_PICTURE_WORDS = "صورة الصورة الملتقطة التقطت ملتقطة"
 
 
 @dataclass(frozen=True)
@@ -264,11 +269,11 @@ def _phrase_before(before: list[_Tok]) -> list[_Tok]:
     for t in reversed([t for t in before if not t.is_punct]):
         if not any(map(_is_content, span)):
             # Skip what stands between the phrase and the figure: verbs of amount, "في عام 2019", "لـ".
-            if _is_year(t) or t.norm in _FILLERS or t.norm in ("في", "خلال", "ل", "منذ") or t.norm == "عام":
+            if _is_year(t) or t.norm in _FILLERS or t.norm in _LEADING or t.norm == "عام":
                 continue
         if t.word[0].isdigit() and not _is_year(t):
             break
-        if _conjunction(t) or (t.norm in STOPWORDS and t.norm != "في"):
+        if _conjunction(t) or (t.norm in STOPWORDS and t.norm not in _INNER):
             break
         span.append(t)
         if sum(map(_is_content, span)) >= 5:
@@ -286,16 +291,18 @@ def _trim(span: list[_Tok]) -> list[_Tok]:
     return span
 
 
-def _subject(before: list[_Tok], after: list[_Tok], percent: bool) -> tuple[str, frozenset[str], frozenset[str]]:
+def _subject(before: list[_Tok], after: list[_Tok], date: bool = False) -> tuple[str, frozenset[str], frozenset[str]]:
     """(phrase shown, subject stems, qualifier stems) of what a figure measures.
 
-    A share ("% من X") measures X; an amount or a count measures the noun phrase before its verb
-    ("حجم الاقتصاد الرقمي ... بلغ"), else what follows it.
+    A share ("% من X") measures X, a span ("سنوات على انطلاق X") is of X; otherwise an amount or
+    a count measures the noun phrase before its verb ("حجم الاقتصاد الرقمي ... بلغ").
     """
-    first, second = (_phrase_after(after), _phrase_before(before))
-    if not percent:
-        first, second = second, first
-    span = _trim(first) or _trim(second)
+    # "بعشر سنوات على انطلاق المؤتمر": what follows a preposition is what is counted or measured;
+    # a date's "في مدينة ووتشن" is where, so a date belongs to the event before it.
+    if date:
+        span = _trim(_phrase_before(before)) or _trim(_phrase_after(after))
+    else:
+        span = _trim(_phrase_after(after)) or _trim(_phrase_before(before))
     if not span:
         return "", frozenset(), frozenset()
     content = [t for t in span if _is_content(t)]
@@ -303,7 +310,7 @@ def _subject(before: list[_Tok], after: list[_Tok], percent: bool) -> tuple[str,
     qualifiers: set[str] = set(subject & _modifiers())
     after_prep = False
     for k, t in enumerate(span):
-        if t.norm == "في":
+        if t.norm in _INNER:
             after_prep = True
             continue
         fused = k > 0 and t.norm.startswith("ل") and _is_content(t)  # "للبلاد"
@@ -422,11 +429,12 @@ def _number_facts(toks: list[_Tok], year: int | None = None) -> list[Fact]:
             # "المبادئ الثلاثة": the counted noun precedes a definite number word.
             unit_words = [toks[i - 1].word]
             text = f"{toks[i - 1].word} {shown}"
+            j = i + 1  # what follows the number word says what they are for
         last = normalize_word(unit_words[-1])
         unit = last if last in _MONTHS else unit_key(unit_words[-1])
         before = _clause(toks, i - 1, -1, -1, 8)
         after = _clause(toks, j, len(toks), 1, 6)
-        phrase, subject, qualifiers = _subject(before, after, unit == "%")
+        phrase, subject, qualifiers = _subject(before, after, date=unit in _MONTHS)
         facts.append(
             Fact(
                 kind="number",
@@ -546,10 +554,21 @@ def same_quantity(ref: Fact, art: Fact) -> bool:
         return False
     if not _years_agree(ref, art):
         return False
+    if ref.subject & _pictures() or art.subject & _pictures():
+        return False  # a photo caption's date is the picture's, and two pictures are two things
     if not _same_context(art.context | art.subject, ref.context | ref.subject):
         return False
+    if ref.subject and art.subject:
+        # The phrases themselves must mostly agree: "لائحة ... على الإنترنت" is not "المؤتمر ... للإنترنت".
+        if len(ref.subject & art.subject) < max(1, math.ceil(min(len(ref.subject), len(art.subject)) / 2)):
+            return False
     known = ref.context | ref.subject
     return not (art.qualifiers - known)
+
+
+@lru_cache(maxsize=1)
+def _pictures() -> frozenset[str]:
+    return frozenset(stems(_PICTURE_WORDS))
 
 
 def compare_facts(
