@@ -148,12 +148,15 @@ def aboutness(
     *,
     extra_names: list[str] | None = None,
     weights: tuple[float, float, float] = (0.5, 0.3, 0.2),
+    lead_min_share: float = 0.25,
 ) -> Aboutness:
     """Score how much `text` (lead and body) with its `title` reports the event.
 
     Without a separate title, a headline-like opening line is taken as the title (plain-text inputs).
     Returns an Aboutness whose score is share*w0 + title*w1 + lead*w2, with the share of substantive
-    sentences about the event counted twice up to 1 (half the sentences is a full share).
+    sentences about the event counted twice up to 1 (half the sentences is a full share). The lead
+    counts only when at least `lead_min_share` of the sentences are about the event: one clause in
+    the opening sentence of an article about something else is a passing mention.
     """
     extra = _extra_names(extra_names)
     title, lines = split_title(text, title)
@@ -179,5 +182,5 @@ def aboutness(
     named = sum(names_event(n) or any(k in n for k in extra) for n in norms) + int(names_event(norm_title))
     share = sum(about) / len(sents) if sents else 0.0
     w_share, w_title, w_lead = weights
-    score = w_share * min(1.0, 2 * share) + w_title * title_hit + w_lead * lead_hit
+    score = w_share * min(1.0, 2 * share) + w_title * title_hit + w_lead * (lead_hit and share >= lead_min_share)
     return Aboutness(round(score, 3), sum(about), named, len(sents), title_hit, lead_hit)

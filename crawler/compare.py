@@ -328,7 +328,7 @@ def compare(
     if reference.background is None:
         cosine = sentence_cosine
 
-    about = aboutness(article_text, title, extra_names=reference.keywords)
+    about = aboutness(article_text, title, extra_names=reference.keywords, lead_min_share=thresholds.lead_min_share)
     relation = classify(
         jaccard=jaccard,
         containment=containment,

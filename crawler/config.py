@@ -71,9 +71,11 @@ class CompareConfig(_Section):
     rewrite_threshold: float = Field(default=0.15, ge=0, le=1)
     # Aboutness (crawler/aboutness.py) from which an article naming the event is a report of it
     # (related) rather than a passing mention: the share of its sentences about the event, a title
-    # hit and a lead hit. Real labelled set (development part): mentions at most 0.33, reports
-    # at least 0.40.
-    related_threshold: float = Field(default=0.36, ge=0, le=1)
+    # hit and a lead hit. Labelled sets: mentions at most 0.25, reports at least 0.40.
+    related_threshold: float = Field(default=0.33, ge=0, le=1)
+    # The lead naming the event adds to the aboutness only when at least this share of the
+    # sentences is about the event (real reports: 0.25 and more).
+    lead_min_share: float = Field(default=0.25, ge=0, le=1)
     # A wire rewrite keeps many of the reference's shingles or nearly all its vocabulary.
     # Labelled set: rewrites 0.30-0.78 containment, own-text reports at most 0.02; TF-IDF cosine
     # of rewrites 0.28-0.55 against at most 0.29 for own-text reports.
