@@ -168,3 +168,61 @@ def test_compare_article_dict_gives_the_stored_fields():
     assert update["facts_conflicting"] == [
         "35.8 تريليون يوان ← 34.8 تريليون يوان (حجم الاقتصاد الرقمي الصيني)"
     ]
+
+
+def _cli(*args: str, home) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "jobs.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, env={"PATH": "/usr/bin:/bin", "HOME": str(home)})
+
+
+def test_compare_reads_every_page_extract_reads_with_the_same_errors(tmp_path):
+    """One reading path: a windows-1256 page (declared in <meta>, or mislabelled as UTF-8) is read by
+    both commands, and a bad input gets the same message from both."""
+    bad = ROOT / "tests" / "fixtures" / "bad"
+    body = "".join(f"<p>{p}</p>" for p in reference().text.split("\n"))
+    declared = tmp_path / "windows-1256.html"
+    declared.write_bytes(
+        ('<html><head><meta charset="windows-1256"><title>المؤتمر العالمي للإنترنت</title></head>'
+         f"<body><article>{body}</article></body></html>").encode("cp1256", errors="ignore")
+    )
+    inputs = [str(declared), str(bad / "mislabelled-windows-1256.html"), str(bad / "binary.html"),
+              str(bad / "zero-words.html"), str(tmp_path / "missing.html")]
+    extracted = [json.loads(line) for line in _cli("extract", "--json", *inputs, home=tmp_path).stdout.splitlines()]
+    compared = [json.loads(line) for line in _cli("compare", "--json", *inputs, home=tmp_path).stdout.splitlines()]
+    assert [r["input"] for r in compared] == inputs
+    for ext, cmp in zip(extracted, compared, strict=True):
+        assert ("error" in ext) == ("error" in cmp), (ext, cmp)
+        if "error" in ext:
+            assert cmp["error"] == ext["error"]
+    assert compared[0]["relation"] == "copy"
+    assert "error" not in compared[1] and compared[1]["relation"] != "unrelated"
+
+
+def test_stock_phrases_of_official_discourse_do_not_make_a_rewrite():
+    """Congratulatory letters and the cyberspace slogan are in every state-media report."""
+    text = (
+        "بعث الرئيس الصيني شي جين بينغ رسالة تهنئة إلى المؤتمر العالمي للإنترنت الذي افتتح في مدينة ووتشن بمقاطعة تشجيانغ.\n"
+        "وأكد شي في رسالة التهنئة استعداد الصين للعمل مع الدول الأخرى لبناء مجتمع ذي مصير مشترك في الفضاء الإلكتروني.\n"
+        "وأضاف أن الصين مستعدة لتعزيز حوكمة الإنترنت العالمية بشكل مشترك وبناء مجتمع ذي مصير مشترك في الفضاء الإلكتروني.\n"
+        "ويناقش المشاركون في الدورة الرابعة للمؤتمر قضايا التجارة الإلكترونية والأمن السيبراني والبنية التحتية للمعلومات."
+    )
+    result = compare(text, reference(), thresholds())
+    assert result.relation == "related", (result.containment, result.cosine)
+    # Without the background corpus the same stock wording counts as the reference's own: a "rewrite".
+    bare = Reference.from_text(reference().text, topic="bare", keywords=reference().keywords)
+    bare.background = None
+    naive = compare(text, bare, CompareConfig(rewrite_min_shared=0))
+    assert naive.relation == "rewrite" and naive.containment > result.containment
+
+
+def test_novel_sentences_without_lead_fragments_or_duplicates():
+    """A description meta cut mid-word ("... مؤكدا أن الص") and a sentence repeated in the body."""
+    from crawler.compare import article_text
+
+    paras = reference().text.split("\n")
+    lead = paras[1][: paras[1].index("مؤكدا أن الصين") + len("مؤكدا أن الص")]
+    new = "وأعلنت بلدية المدينة إغلاق الطرق المؤدية إلى مركز المعارض طوال أيام الفعالية أمام السيارات الخاصة."
+    body = reference().text + "\n" + new + "\n" + new
+    assert article_text(lead, body) == body
+    for text in (article_text(lead, body), f"{lead}\n{body}"):
+        assert compare(text, reference(), thresholds()).novel_sentences == [new]

@@ -142,3 +142,57 @@ def test_fact_precision_and_recall(capsys):
             f"tp={tp} fp={fp} fn={fn} precision={precision:.3f} recall={recall:.3f}"
         )
     assert precision >= 0.85 and recall >= 0.85
+
+
+@pytest.mark.parametrize(
+    ("case", "article"),
+    [
+        ("share of two cities' GDP", "ويمثل الاقتصاد الرقمي لبكين وشنغهاي أكثر من 50% من الناتج المحلي الإجمالي في المدينتين."),
+        ("share of national GDP of the cities", "ويمثل اقتصاد المدينتين نحو 60% من الناتج المحلي الإجمالي للبلاد."),
+        ("contribution to GDP growth", "وساهم الاقتصاد الرقمي بنسبة 69.9% في نمو الناتج المحلي الإجمالي."),
+        ("years of a regulation", "وطبقت الصين لائحة إدارة خدمات الأخبار على الإنترنت منذ 8 سنوات."),
+        ("a photo caption's date", "وتظهر صورة التقطت في 9 نوفمبر سائحين يتجولون في البلدة القديمة."),
+        ("the same figure for another year", "وبلغ حجم الاقتصاد الرقمي الصيني 22.6 تريليون يوان في عام 2016."),
+        ("a forecast for another year", "ويتوقع أن يمثل الاقتصاد الرقمي 35% من إجمالي الناتج المحلي بحلول عام 2030."),
+    ],
+)
+def test_figures_of_different_quantities_never_conflict(case, article):
+    result = compare_facts(reference().facts, article)
+    assert result.conflicting == [], case
+
+
+def test_last_year_is_dated_by_the_publication_year():
+    """"العام الماضي" in a 2021 report is 2020, another year than the reference's 2019 figure."""
+    text = "وبلغ حجم الاقتصاد الرقمي الصيني العام الماضي 39.2 تريليون يوان."
+    assert compare_facts(reference().facts, text, year=2021).conflicting == []
+    assert compare_facts(reference().facts, text, year=2020).conflicting == [
+        "35.8 تريليون يوان ← 39.2 تريليون يوان (حجم الاقتصاد الرقمي الصيني)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("article", "conflict"),
+    [
+        ("بلغ حجم الاقتصاد الرقمي الصيني 34 تريليون يوان في عام 2019.", "35.8 تريليون يوان ← 34 تريليون يوان"),
+        ("وافتتح المؤتمر العالمي للإنترنت في 25 نوفمبر في مدينة ووتشن.", "23 نوفمبر ← 25 نوفمبر"),
+        ("وهو ما يمثل 2ر38% من الناتج المحلي الإجمالي في عام 2019.", "36.2 بالمائة ← 38.2 %"),
+    ],
+)
+def test_the_same_quantity_with_another_value_conflicts(article, conflict):
+    assert [c.split(" (")[0] for c in compare_facts(reference().facts, article).conflicting] == [conflict]
+
+
+def test_egyptian_decimals_share_the_reference_figures():
+    text = "سجلت القيمة المضافة للاقتصاد الرقمي في الصين 8ر35 تريليون يوان خلال عام 2019، بما يمثل 2ر36% من الناتج المحلي الإجمالي."
+    shared = {f.split(" (")[0] for f in compare_facts(reference().facts, text).shared}
+    assert {"35.8 تريليون يوان", "36.2 بالمائة"} <= shared
+
+
+def test_fact_labels_are_phrases_of_the_text():
+    """What a figure measures is shown as words standing together in the text, not a bag of words."""
+    text = reference().text
+    for fact in reference().facts:
+        if fact.kind == "number" and fact.label:
+            assert fact.label in text, fact.label
+    by_text = {f.text: f for f in reference().facts}
+    assert by_text["35.8 تريليون يوان"].label == "حجم الاقتصاد الرقمي الصيني"
