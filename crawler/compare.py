@@ -1,10 +1,11 @@
 """Compare an article with a topic's reference article: similarity, relation class, facts, novelty.
 
-Lexical evidence only, all computed from the reference at run time:
-- word 5-shingles over normalised tokens: Jaccard and containment (copies and wire rewrites);
-- TF-IDF cosine over light stems, IDF fitted on the reference's and the article's sentences
-  (so words of the article alone weigh in its norm and unrelated texts stay far);
-- topic keyword hits (the conference named at all, and where).
+Lexical evidence, computed from the reference at run time against a background corpus:
+- word 5-shingles over normalised tokens: Jaccard, and containment without the stock phrases of
+  the background corpus (copies and wire rewrites share the reference's own wording);
+- cosine over light stems weighted by background IDF (formulae of official discourse weigh little);
+- aboutness (crawler.aboutness): how much of the article reports the event, for related/mention;
+- per sentence, TF-IDF cosine with the reference's sentences (IDF fitted on both) for novelty.
 """
 
 from __future__ import annotations
@@ -169,24 +170,6 @@ class Reference:
     def from_topic(cls, topic: TopicConfig, path: Path) -> Reference:
         """Build for a configured topic whose reference file is at `path` (resolved by Config.path)."""
         return cls.from_file(path, topic=topic.name, keywords=topic.keywords, event_year=topic.event_year)
-
-
-def html_to_text(html: str, url: str = "") -> tuple[str, str]:
-    """(title, text) of an HTML page: crawler.extract when it exists, else trafilatura directly."""
-    try:
-        from crawler.extract import extract  # imported lazily: extraction may not be installed
-    except ImportError:
-        import trafilatura
-
-        doc = trafilatura.bare_extraction(html, url=url or None, with_metadata=True)
-        if doc is None:
-            return "", ""
-        return (doc.title or ""), (doc.text or "")
-    article = extract(html, url)
-    if article is None:
-        return "", ""
-    text = "\n".join(p for p in (article.lead, article.body) if p)
-    return article.title or "", text
 
 
 @dataclass
