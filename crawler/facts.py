@@ -7,13 +7,13 @@ same rules as an article's, and names are found through general Arabic title and
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
 from crawler.arabic import STOPWORDS, normalize, normalize_digits, normalize_word, stems, strip_diacritics
+from crawler.background import load_background
 from crawler.numbers import NUMBER_TOKEN, SCALES, parse_number, read_number_words, strip_clitic
 
 FactKind = Literal["number", "name", "quote"]
@@ -61,6 +61,7 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 # Words that change what a figure measures: "نمو الناتج" is a growth, not the product.
 _MODIFIER_WORDS = "نمو زيادة ارتفاع انخفاض تراجع معدل متوسط"
 _PHRASE_PREPOSITIONS = {"من", "في", "علي", "عن", "ل"}
+_PHRASE_WORDS = 7  # content words of a subject phrase at most
 _LEADING = {"في", "خلال", "ل", "منذ", "من", "علي", "عن"}  # between a phrase and its figure
 _INNER = {"في", "علي", "عن", "من"}  # prepositions inside a noun phrase ("خدمات الأخبار على الإنترنت")
 # A figure whose phrase is a picture ("الصورة الملتقطة في 22 نوفمبر") dates the picture.
@@ -258,7 +259,7 @@ def _phrase_after(after: list[_Tok]) -> list[_Tok]:
         if t.norm in STOPWORDS and t.norm != "في":
             break
         span.append(t)
-        if sum(map(_is_content, span)) >= 5:
+        if sum(map(_is_content, span)) >= _PHRASE_WORDS:
             break
     return span
 
@@ -276,10 +277,15 @@ def _phrase_before(before: list[_Tok]) -> list[_Tok]:
         if _conjunction(t) or (t.norm in STOPWORDS and t.norm not in _INNER):
             break
         span.append(t)
-        if sum(map(_is_content, span)) >= 5:
+        if sum(map(_is_content, span)) >= _PHRASE_WORDS:
             break
     span.reverse()
     return span
+
+
+def _without_conjunction(stem: str) -> str:
+    """"وافتتح" and "افتتح" are one word: the stemmer leaves و/ف fused to verbs."""
+    return stem[1:] if stem[:1] in "وف" and len(stem) > 3 else stem
 
 
 def _trim(span: list[_Tok]) -> list[_Tok]:
@@ -306,7 +312,7 @@ def _subject(before: list[_Tok], after: list[_Tok], date: bool = False) -> tuple
     if not span:
         return "", frozenset(), frozenset()
     content = [t for t in span if _is_content(t)]
-    subject = frozenset(stems(" ".join(t.word for t in content)))
+    subject = frozenset(map(_without_conjunction, stems(" ".join(t.word for t in content))))
     qualifiers: set[str] = set(subject & _modifiers())
     after_prep = False
     for k, t in enumerate(span):
@@ -559,11 +565,18 @@ def same_quantity(ref: Fact, art: Fact) -> bool:
     if not _same_context(art.context | art.subject, ref.context | ref.subject):
         return False
     if ref.subject and art.subject:
-        # The phrases themselves must mostly agree: "لائحة ... على الإنترنت" is not "المؤتمر ... للإنترنت".
-        if len(ref.subject & art.subject) < max(1, math.ceil(min(len(ref.subject), len(art.subject)) / 2)):
+        # The phrases themselves must mostly agree, weighed by how specific their words are: "لائحة
+        # ... على الإنترنت" or "عمر الإنترنت" is not "المؤتمر ... للإنترنت" for sharing "الإنترنت".
+        if _weight(ref.subject & art.subject) < 0.5 * min(_weight(ref.subject), _weight(art.subject)):
             return False
     known = ref.context | ref.subject
     return not (art.qualifiers - known)
+
+
+def _weight(subject: frozenset[str]) -> float:
+    """Background IDF mass of a phrase's stems (crawler.background): generic words weigh little."""
+    bg = load_background()
+    return sum(bg.idf(s) for s in subject)
 
 
 @lru_cache(maxsize=1)
