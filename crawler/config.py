@@ -6,8 +6,10 @@ A bad value raises ConfigError naming the file, the key and what was expected.
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
+import typing
 from pathlib import Path
 from typing import Literal
 
@@ -148,6 +150,12 @@ class KibanaConfig(_Section):
     password: SecretStr = SecretStr("")  # from KIBANA_PASSWORD only
 
 
+class LogConfig(_Section):
+    file: str = "var/log/rasad.log"  # every command logs here too (the crawl's details included)
+    max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)  # rotated at this size
+    backups: int = Field(default=5, ge=0)  # rotated files kept: rasad.log.1 ... rasad.log.N
+
+
 class Config(_Section):
     elasticsearch: ElasticsearchConfig = Field(default_factory=ElasticsearchConfig)
     spool: SpoolConfig = Field(default_factory=SpoolConfig)
@@ -159,6 +167,7 @@ class Config(_Section):
     digest: DigestConfig = Field(default_factory=DigestConfig)
     smtp: SmtpConfig = Field(default_factory=SmtpConfig)
     kibana: KibanaConfig = Field(default_factory=KibanaConfig)
+    log: LogConfig = Field(default_factory=LogConfig)
     # Where relative paths in this file are resolved from.
     base_dir: str = str(PROJECT_ROOT)
     source_file: str = "<defaults>"
@@ -236,10 +245,48 @@ def _reject_file_secrets(data: dict, source: str, prefix: str = "") -> None:
             raise ConfigError(f"{source}: key {dotted!r} holds a secret; set it in {env} instead of the file")
 
 
+def _section_at(loc: tuple) -> type[BaseModel] | None:
+    """The configuration section (model) holding the key at `loc`, e.g. ("crawl", "sincedays") -> CrawlConfig."""
+    model: type[BaseModel] = Config
+    parts = list(loc[:-1])
+    while parts:
+        part = parts.pop(0)
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return None
+        annotation = field.annotation
+        if typing.get_origin(annotation) is dict:  # topics: {name: TopicConfig}
+            annotation = typing.get_args(annotation)[1]
+            if parts:
+                parts.pop(0)
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return None
+        model = annotation
+    return model
+
+
+def valid_keys(model: type[BaseModel]) -> list[str]:
+    """Keys a configuration file may set in this section (secrets and internal fields excluded)."""
+    return [k for k in model.model_fields if k not in SECRET_KEYS and k not in ("base_dir", "source_file")]
+
+
+def _unknown_key_hint(loc: tuple) -> str:
+    section = _section_at(loc)
+    if section is None:
+        return ""
+    keys = valid_keys(section)
+    close = difflib.get_close_matches(str(loc[-1]), keys, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"{hint} (valid keys here: {', '.join(keys)})"
+
+
 def _format_validation_error(source: str, err: ValidationError) -> str:
     lines = [f"{source}: invalid configuration"]
     for e in err.errors():
         key = ".".join(str(p) for p in e["loc"])
+        if e["type"] == "extra_forbidden":
+            lines.append(f"  {key}: unknown key{_unknown_key_hint(tuple(e['loc']))}")
+            continue
         got = e.get("input")
         got_text = "" if isinstance(got, dict) else f" (got {got!r})"
         lines.append(f"  {key}: {e['msg']}{got_text}")

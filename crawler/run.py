@@ -4,19 +4,27 @@ Twisted's reactor cannot be restarted within a process, and the scheduler runs m
 long-lived process, so each crawl runs `python -m crawler.run` as a child: the configuration goes in
 as JSON on stdin (secrets stay in the environment), the counts come back as JSON on stdout, logs go
 to stderr. `crawl_in_process` is what the child runs.
+
+The parent forwards the child's log lines to the logger `crawler.child` (at their own level), so
+they land in the log file and reach the terminal only when asked for (jobs/logs.py). With
+`on_progress`, the child also writes a snapshot of its counts to stdout every PROGRESS_INTERVAL_S
+(crawler/progress.py); the last stdout line that is not a snapshot holds the final counts.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,6 +37,10 @@ from crawler.sources.base import Source
 log = logging.getLogger(__name__)
 
 STOP_POLL_S = 0.5
+PROGRESS_INTERVAL_S = 0.5
+child_log = logging.getLogger("crawler.child")
+# Scrapy's log format: "2026-12-01 14:22:22 [scrapy.core.engine] INFO: Spider opened".
+_CHILD_LINE = re.compile(r"^\S+ \S+ \[(?P<name>[^\]]+)\] (?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL): (?P<msg>.*)$")
 
 
 class CrawlError(RuntimeError):
@@ -195,10 +207,12 @@ def crawl_in_process(
     since: datetime | None = None,
     run_id: str | None = None,
     stopping: threading.Event | None = None,
+    progress_interval: float = 0.0,
 ) -> CrawlStats:
     """Run one crawl with Scrapy in this process. Call at most once per process (reactor).
 
     `stopping` covers a stop requested before Scrapy has installed its own signal handlers.
+    `progress_interval` > 0: write count snapshots to stdout that often (crawler/progress.py).
     """
     from scrapy.crawler import CrawlerProcess
 
@@ -217,6 +231,9 @@ def crawl_in_process(
              run_id or "-", len(sources), len(aggregators), len(known), since.isoformat())
     settings = settings_for(config)
     settings.update(RASAD_CONFIG=config, RASAD_TOPIC=topic.name, LOG_FORMATTER="crawler.pipelines.DropLogFormatter")
+    if progress_interval > 0:
+        settings["EXTENSIONS"] = {**settings.get("EXTENSIONS", {}), "crawler.progress.ProgressReporter": 900}
+        settings.update(RASAD_PROGRESS_INTERVAL=progress_interval, RASAD_PROGRESS_OUTLETS=len(sources))
     process = CrawlerProcess(settings, install_root_handler=True)
     crawler = process.create_crawler(NewsSpider)
     started = time.monotonic()
@@ -268,6 +285,7 @@ def run_crawl(
     since: datetime | None = None,
     run_id: str | None = None,
     stop: threading.Event | None = None,
+    on_progress: Callable[[dict[str, Any]], None] | None = None,
 ) -> CrawlStats:
     """Run one crawl cycle in a child process and return its counts.
 
@@ -277,23 +295,32 @@ def run_crawl(
         since: only articles published since this instant (default: crawl.since_days back).
         run_id: recorded on every indexed article.
         stop: when set, the child gets SIGTERM (Scrapy's graceful shutdown) and is awaited.
+        on_progress: called (from a reader thread) with each count snapshot of the running crawl:
+            the CrawlStats fields as a dict plus "outlets" (how many outlets the crawl covers).
     Raises:
-        CrawlError: the child failed without producing counts.
+        CrawlError: the child failed without producing counts (the message ends with its last log lines).
     """
     payload = {
         "config": _config_payload(config),
         "source_names": source_names,
         "since": since.isoformat() if since else None,
         "run_id": run_id,
+        "progress_interval": PROGRESS_INTERVAL_S if on_progress else 0.0,
     }
     cmd = [sys.executable, "-m", "crawler.run", "--payload", "-"]
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8")
-    assert proc.stdin is not None and proc.stdout is not None
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, encoding="utf-8", errors="replace")
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
     proc.stdin.write(json.dumps(payload, ensure_ascii=False))
     proc.stdin.close()
-    chunks: list[str] = []
-    reader = threading.Thread(target=lambda: chunks.append(proc.stdout.read()), daemon=True)  # type: ignore[union-attr]
-    reader.start()
+    out: list[str] = []
+    tail: collections.deque[str] = collections.deque(maxlen=20)
+    readers = [
+        threading.Thread(target=_read_stdout, args=(proc.stdout, out, on_progress), daemon=True),
+        threading.Thread(target=_forward_stderr, args=(proc.stderr, tail), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
     terminated = False
     while proc.poll() is None:
         if stop is not None and stop.is_set() and not terminated:
@@ -301,14 +328,46 @@ def run_crawl(
             proc.terminate()
             terminated = True
         time.sleep(STOP_POLL_S)
-    reader.join()
-    out = "".join(chunks).strip().splitlines()
+    for reader in readers:
+        reader.join()
     if terminated and not out:
         return CrawlStats(errors=["crawl interrupted by a stop request before it produced counts"])
     if proc.returncode != 0 or not out:
-        raise CrawlError(f"crawl process {' '.join(cmd)} exited with status {proc.returncode}")
+        last = "\n".join(tail) or "(no output)"
+        raise CrawlError(f"crawl process {' '.join(cmd)} exited with status {proc.returncode}; its last log lines:\n{last}")
     stats = CrawlStats.from_dict(json.loads(out[-1]))
     return stats
+
+
+def _read_stdout(stream: Any, out: list[str], on_progress: Callable[[dict[str, Any]], None] | None) -> None:
+    """Count snapshots go to `on_progress`; other lines (the final counts) are kept in `out`."""
+    for line in stream:
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith('{"progress":'):
+            if on_progress is not None:
+                try:
+                    on_progress(json.loads(line)["progress"])
+                except Exception:  # noqa: BLE001 - a display problem must never stop the crawl
+                    log.debug("progress callback failed", exc_info=True)
+            continue
+        out.append(line)
+
+
+def _forward_stderr(stream: Any, tail: collections.deque[str]) -> None:
+    """Each log line of the child to the logger crawler.child at its level (continuations keep it)."""
+    level = logging.INFO
+    for raw in stream:
+        line = raw.rstrip("\n")
+        if not line:
+            continue
+        m = _CHILD_LINE.match(line)
+        if m:
+            level = getattr(logging, m.group("level"))
+            line = f"[{m.group('name')}] {m.group('msg')}"
+        tail.append(line)
+        child_log.log(level, "%s", line)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -319,13 +378,17 @@ def main(argv: list[str] | None = None) -> int:
     text = sys.stdin.read() if args.payload == "-" else open(args.payload, encoding="utf-8").read()
     payload = json.loads(text)
     config = _config_from_payload(payload["config"])
+    # One line per Elasticsearch request otherwise (the parent keeps these lines in its log file).
+    for name in ("elasticsearch", "elastic_transport"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     # Until Scrapy installs its graceful handlers, a stop request only sets this flag.
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())
     since = datetime.fromisoformat(payload["since"]) if payload.get("since") else None
     stats = crawl_in_process(config, source_names=payload.get("source_names"), since=since,
-                             run_id=payload.get("run_id"), stopping=stopping)
+                             run_id=payload.get("run_id"), stopping=stopping,
+                             progress_interval=float(payload.get("progress_interval") or 0.0))
     sys.stdout.write(json.dumps(stats.to_dict(), ensure_ascii=False) + "\n")
     return 0
 

@@ -1,13 +1,23 @@
-"""The `rasad` command. Each subcommand lives in one module of jobs/commands (register + run)."""
+"""The `rasad` command. Each subcommand lives in one module of jobs/commands (register + run).
+
+Start-up stays fast: command modules import only the standard library and the configuration at
+the top; Scrapy, Elasticsearch, scikit-learn and the like are imported inside the `run` of the
+commands that use them (`rasad --help` and `rasad sources list` import none of them).
+
+Exit status: what the command returns; 2 for a configuration error, 130 when interrupted, and
+141 (128 + SIGPIPE, like other Unix tools) when the reader of the output went away (`| head -1`).
+"""
 
 from __future__ import annotations
 
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 from crawler.config import ConfigError, load_config
+from jobs import logs
 
 # Order here is the order in `rasad --help`.
 COMMAND_MODULES = [
@@ -30,7 +40,10 @@ log = logging.getLogger("rasad")
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rasad", description="Monitor Arabic coverage of the World Internet Conference.")
     parser.add_argument("--config", "-c", help="configuration file (default: $RASAD_CONFIG or ./rasad.toml)")
-    parser.add_argument("--verbose", "-v", action="store_true", help="debug logging")
+    parser.add_argument(
+        "--verbose", "-v", action="store_true",
+        help="show the details on the terminal (debug logging, the crawl's own log lines); they always go to log.file",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         try:
@@ -43,29 +56,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    for noisy in ("elastic_transport", "elasticsearch", "urllib3", "scrapy.core.engine", "filelock"):
-        logging.getLogger(noisy).setLevel(logging.WARNING if not verbose else logging.INFO)
+EX_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `seq 1000000 | head -1`'s first command
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    setup_logging(args.verbose)
+    logs.setup_console(args.verbose)
     try:
         config = load_config(args.config)
-        return int(args.func(args, config) or 0)
+        logs.add_file(config.path(config.log.file), max_bytes=config.log.max_bytes, backups=config.log.backups,
+                      verbose=args.verbose)
+        log.debug("rasad %s", " ".join(sys.argv[1:] if argv is None else argv))
+        code = int(args.func(args, config) or 0)
+        sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
+        return code
     except ConfigError as exc:
         print(f"rasad: configuration error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("rasad: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader stopped reading: not an error of ours. Point stdout at /dev/null so that the
+        # interpreter's final flush does not raise again (Python docs, "Note on SIGPIPE").
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EX_BROKEN_PIPE
 
 
 if __name__ == "__main__":

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from crawler.config import Config
-from crawler.store import Store, check_url, wait_for
-from jobs.esnode import LocalNode
+
+if TYPE_CHECKING:
+    from crawler.store import Store
 
 log = logging.getLogger(__name__)
 
 
 def ensure_elasticsearch(config: Config, *, start_local: bool = True) -> None:
     """Start the local node when no external cluster is configured and it is not running yet."""
+    from crawler.store import check_url
+    from jobs.esnode import LocalNode
+
     check_url(config)
     if config.elasticsearch.is_local and start_local:
         node = LocalNode(config)
@@ -23,7 +28,26 @@ def ensure_elasticsearch(config: Config, *, start_local: bool = True) -> None:
 
 def open_store(config: Config, *, start_local: bool = True, wait: float = 30.0) -> Store:
     """A Store on a reachable cluster (the local node is started if needed)."""
+    from crawler.store import Store, wait_for
+
     ensure_elasticsearch(config, start_local=start_local)
     store = Store(config)
     wait_for(store, timeout=wait)
     return store
+
+
+def local_node_notice(config: Config) -> str | None:
+    """A line saying the project's own Elasticsearch node keeps running, and how to stop it; None otherwise.
+
+    Only for the node this project started (its pid file under elasticsearch.local_data_dir).
+    """
+    if not config.elasticsearch.is_local:
+        return None
+    from jobs.esnode import LocalNode
+
+    node = LocalNode(config)
+    pid = node.pid()
+    if not pid:
+        return None
+    return (f"The local Elasticsearch node is still running (pid {pid}, {node.url}, Java heap "
+            f"{config.elasticsearch.local_heap}); stop it with `make es-down` or `.venv/bin/rasad es down`.")

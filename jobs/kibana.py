@@ -68,15 +68,29 @@ def load_objects(files: Iterable[str | Path]) -> list[dict[str, Any]]:
 
 
 def with_index_prefix(objects: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
-    """Point the data views at `<prefix>-...` indices when the deployment uses another prefix."""
+    """Point the data views at `<prefix>-...` indices when the deployment uses another prefix.
+
+    A data view's id follows its title (`<prefix>-articles`), and references to it follow the id:
+    the digests' Discover links name the data view `<prefix>-articles` (reports.digest).
+    """
     if prefix == SHIPPED_PREFIX:
         return objects
+    renamed: dict[str, str] = {}
     out = []
     for obj in objects:
         title = obj.get("attributes", {}).get("title", "")
         if obj["type"] == "index-pattern" and title.startswith(f"{SHIPPED_PREFIX}-"):
-            obj = {**obj, "attributes": {**obj["attributes"], "title": prefix + title[len(SHIPPED_PREFIX) :]}}
+            new_title = prefix + title[len(SHIPPED_PREFIX) :]
+            if obj["id"] == title:
+                renamed[obj["id"]] = new_title
+            obj = {**obj, "id": renamed.get(obj["id"], obj["id"]), "attributes": {**obj["attributes"], "title": new_title}}
         out.append(obj)
+    for i, obj in enumerate(out):
+        refs = obj.get("references") or []
+        if any(r.get("type") == "index-pattern" and r.get("id") in renamed for r in refs):
+            out[i] = {**obj, "references": [
+                {**r, "id": renamed[r["id"]]} if r.get("type") == "index-pattern" and r.get("id") in renamed else r
+                for r in refs]}
     return out
 
 

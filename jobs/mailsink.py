@@ -1,8 +1,13 @@
-"""A local SMTP sink for `rasad demo`: accepts every message and saves it as an .eml file."""
+"""A local SMTP sink for `rasad demo`: accepts every message and saves it as an .eml file.
+
+Messages are numbered on from the ones already in the directory (message-001.eml, -002, ...), so
+a later demo never overwrites what an earlier one received.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import socket
 from pathlib import Path
 
@@ -21,9 +26,8 @@ class _SaveHandler:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        path = self.out_dir / f"message-{len(self.saved) + 1:03d}.eml"
         data = envelope.original_content or envelope.content
-        path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+        path = _write_new(self.out_dir, data if isinstance(data, bytes) else data.encode("utf-8"))
         self.saved.append(path)
         log.info("mail sink: received a message for %s, saved to %s", ", ".join(envelope.rcpt_tos), path)
         return "250 Message accepted for delivery"
@@ -47,6 +51,23 @@ class MailSink:
 
     def stop(self) -> None:
         self.controller.stop()
+
+
+_NUMBERED = re.compile(r"^message-(\d+)\.eml$")
+
+
+def _write_new(out_dir: Path, data: bytes) -> Path:
+    """Save under the next free number; exclusive creation, so two sinks never overwrite each other."""
+    number = max((int(m.group(1)) for p in out_dir.iterdir() if (m := _NUMBERED.match(p.name))), default=0)
+    while True:
+        number += 1
+        path = out_dir / f"message-{number:03d}.eml"
+        try:
+            with open(path, "xb") as fh:
+                fh.write(data)
+            return path
+        except FileExistsError:
+            continue
 
 
 def _free_port() -> int:

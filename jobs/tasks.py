@@ -29,6 +29,7 @@ from jobs.runs import FAILED, INTERRUPTED, OK, PARTIAL, track_run
 
 log = logging.getLogger(__name__)
 
+ProgressCallback = Callable[[dict[str, Any]], None]
 STOP = threading.Event()
 SKIPPED = "skipped"
 # Worst first: the cycle's status is the worst of its steps.
@@ -116,12 +117,15 @@ def _stats_counts(stats: Any) -> tuple[dict[str, Any], list[str]]:
     return numeric, [str(e) for e in errors]
 
 
-def _call_run_crawl(config: Config, run_id: str, source_names: list[str] | None, since: datetime | None) -> Any:
+def _call_run_crawl(config: Config, run_id: str, source_names: list[str] | None, since: datetime | None,
+                    on_progress: ProgressCallback | None = None) -> Any:
     from crawler.run import run_crawl  # late: pulls in Scrapy
 
     kwargs: dict[str, Any] = {"source_names": source_names, "since": since, "run_id": run_id}
     if "stop" in inspect.signature(run_crawl).parameters:
         kwargs["stop"] = STOP
+    if on_progress is not None:
+        kwargs["on_progress"] = on_progress
     return run_crawl(config, **kwargs)
 
 
@@ -132,10 +136,11 @@ def _crawl_step(
     source_names: list[str] | None = None,
     since: datetime | None = None,
     extra_counts: Mapping[str, int] | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> dict[str, Any]:
     with track_run(store, "crawl", trigger) as run:
         run.add_counts(extra_counts or {})
-        stats = _call_run_crawl(config, run.run_id, source_names, since)
+        stats = _call_run_crawl(config, run.run_id, source_names, since, on_progress)
         counts, errors = _stats_counts(stats)
         run.add_counts(counts)
         for err in errors:
@@ -182,12 +187,16 @@ def crawl(
     source_names: list[str] | None = None,
     since: datetime | None = None,
     lock_wait: float = 0.0,
+    on_progress: ProgressCallback | None = None,
 ) -> dict[str, Any]:
-    """One crawl under the run lock, with its run record. Raises LockHeld when another run is going."""
+    """One crawl under the run lock, with its run record. Raises LockHeld when another run is going.
+
+    `on_progress` receives the running crawl's count snapshots (jobs.progress.CrawlProgress.update).
+    """
     with run_lock(config, wait=lock_wait, cancel=STOP):
         store = open_job_store(config)
         replayed = _replay(store)
-        return _crawl_step(config, store, trigger, source_names, since, {"spool_replayed": replayed})
+        return _crawl_step(config, store, trigger, source_names, since, {"spool_replayed": replayed}, on_progress)
 
 
 def digest(config: Config, trigger: str = "manual", *, send: bool = True, lock_wait: float = 0.0) -> dict[str, Any]:
@@ -198,10 +207,11 @@ def digest(config: Config, trigger: str = "manual", *, send: bool = True, lock_w
         return _digest_step(config, store, trigger, send)
 
 
-def cycle(config: Config, trigger: str = "cron") -> dict[str, Any]:
+def cycle(config: Config, trigger: str = "cron", on_progress: ProgressCallback | None = None) -> dict[str, Any]:
     """What cron runs: lock, replay spool, crawl, send pending, digest and send. Raises LockHeld.
 
-    A failed crawl does not prevent the digest (it reports what is already indexed).
+    A failed crawl does not prevent the digest (it reports what is already indexed). `on_progress`
+    receives the crawl's count snapshots (jobs.progress.CrawlProgress.update).
     """
     result: dict[str, Any] = {}
     with run_lock(config):
@@ -209,7 +219,8 @@ def cycle(config: Config, trigger: str = "cron") -> dict[str, Any]:
         replayed = _replay(store)
         result["spool_replayed"] = replayed
         steps: dict[str, Callable[[], dict[str, Any]]] = {
-            "crawl": lambda: _crawl_step(config, store, trigger, extra_counts={"spool_replayed": replayed}),
+            "crawl": lambda: _crawl_step(config, store, trigger, extra_counts={"spool_replayed": replayed},
+                                         on_progress=on_progress),
             "digest": lambda: _digest_step(config, store, trigger, send=True),
         }
         for name, step in steps.items():

@@ -1,7 +1,8 @@
 """The digest's timeline: a PNG bar chart of articles per day (Pillow, deterministic bytes).
 
-Chart text is digits and Latin only: Pillow without libraqm would draw Arabic as isolated,
-left-to-right letters, so the Arabic caption lives in the HTML around the image.
+Chart text is digits only (counts, MM-DD dates, the year): Pillow without libraqm would draw Arabic
+as isolated, left-to-right letters, so the Arabic caption lives in the HTML around the image, and
+no English word is drawn into an Arabic report. An empty period has no chart at all.
 """
 
 from __future__ import annotations
@@ -34,12 +35,14 @@ def _ticks(top: int) -> list[int]:
 
 
 def timeline_png(days: Sequence[tuple[date, int]]) -> bytes:
-    """A bar chart of articles per day; an empty series gives a chart that says so.
+    """A bar chart of articles per day.
 
     Args:
-        days: (day, count) pairs in chronological order.
+        days: (day, count) pairs in chronological order; at least one.
     Returns:
         PNG bytes; the same input always yields the same bytes.
+    Raises:
+        ValueError: no days (an empty digest has no chart).
     """
     img = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(img)
@@ -47,8 +50,7 @@ def timeline_png(days: Sequence[tuple[date, int]]) -> bytes:
     x0, x1 = MARGIN_LEFT, WIDTH - MARGIN_RIGHT
     y0, y1 = MARGIN_TOP, HEIGHT - MARGIN_BOTTOM
     if not days:
-        draw.text(((x0 + x1) / 2, (y0 + y1) / 2), "no articles", fill=AXIS, font=label, anchor="mm")
-        return _png(img)
+        raise ValueError("no days to chart: an empty digest has no timeline")
     ticks = _ticks(max(c for _, c in days))
     top = ticks[-1]
     for t in ticks:
@@ -70,7 +72,7 @@ def timeline_png(days: Sequence[tuple[date, int]]) -> bytes:
             draw.text((cx, y1 + 6), day.strftime("%m-%d"), fill=TEXT, font=small, anchor="mt")
     years = sorted({d.year for d, _ in days})
     caption = str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
-    draw.text(((x0 + x1) / 2, HEIGHT - 6), f"articles per day (UTC), {caption}", fill=AXIS, font=label, anchor="md")
+    draw.text(((x0 + x1) / 2, HEIGHT - 6), caption, fill=AXIS, font=label, anchor="md")
     return _png(img)
 
 

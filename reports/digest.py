@@ -24,7 +24,7 @@ RELATION_LABELS = {
     "mention": "إشارة عابرة",
 }
 NOVEL_SHOWN = 3
-DATA_VIEW = "rasad-articles"
+DATA_VIEW = "rasad-articles"  # the data view id for index prefix "rasad"; `<prefix>-articles` for others
 # Beyond this span the timeline shows only the days that have articles, not every calendar day.
 MAX_FILLED_DAYS = 62
 
@@ -123,7 +123,7 @@ class Digest:
 
     @property
     def period_label(self) -> str:
-        return f"{_fmt_utc(self.period_start)} — {_fmt_utc(self.period_end)} UTC"
+        return f"{_fmt_utc(self.period_start)} — {_fmt_utc(self.period_end)}"
 
     @property
     def relation_rows(self) -> list[tuple[str, str, int, str]]:
@@ -230,7 +230,8 @@ def rison_string(value: str) -> str:
 
 
 def kibana_discover_url(
-    kibana_url: str, *, topic: str, period_start: datetime, period_end: datetime, relation: str | None = None
+    kibana_url: str, *, topic: str, period_start: datetime, period_end: datetime, relation: str | None = None,
+    data_view: str = DATA_VIEW,
 ) -> str:
     """A Discover link on the articles data view, filtered on the period (indexed_at) and relation.
 
@@ -242,7 +243,7 @@ def kibana_discover_url(
     if relation:
         kql += f" and relation:{relation}"
     g = f"(time:(from:{rison_string('now-15y')},to:{rison_string(end)}))"
-    a = f"(index:{rison_string(DATA_VIEW)},query:(language:kuery,query:{rison_string(kql)}))"
+    a = f"(index:{rison_string(data_view)},query:(language:kuery,query:{rison_string(kql)}))"
     safe = "(),:!'*"
     return f"{kibana_url.rstrip('/')}/app/discover#/?_g={quote(g, safe=safe)}&_a={quote(a, safe=safe)}"
 
@@ -255,6 +256,7 @@ def build_digest(
     period_end: datetime,
     kibana_url: str,
     max_articles: int | None = None,
+    data_view: str = DATA_VIEW,
 ) -> Digest:
     """The digest of a period from stored article documents (each with its "id").
 
@@ -264,6 +266,7 @@ def build_digest(
         period_start, period_end: the period [start, end) the articles were selected for.
         kibana_url: base URL of Kibana for the Discover links.
         max_articles: list at most this many articles (all are counted and reported).
+        data_view: the Kibana data view of the articles (`<index prefix>-articles`) for the links.
     """
     docs = sorted(articles, key=lambda d: str(d["id"]))
     entries = [_entry(d) for d in docs]
@@ -277,7 +280,7 @@ def build_digest(
         conflicting=sum(1 for e in entries if e.facts_conflicting),
         **{r: relations.get(r, 0) for r in RELATIONS},
     )
-    link = {"topic": topic, "period_start": period_start, "period_end": period_end}
+    link = {"topic": topic, "period_start": period_start, "period_end": period_end, "data_view": data_view}
     links = {"all": kibana_discover_url(kibana_url, **link)}
     links.update({r: kibana_discover_url(kibana_url, relation=r, **link) for r in RELATIONS})
     listed, omitted = truncate_stories(stories, max_articles)

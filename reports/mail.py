@@ -46,7 +46,7 @@ def build_message(
     digest: Digest,
     html: str,
     text: str,
-    chart_png: bytes,
+    chart_png: bytes | None,
     *,
     sender: str,
     recipients: Sequence[str],
@@ -55,6 +55,8 @@ def build_message(
 ) -> EmailMessage:
     """multipart/alternative: the text, then multipart/related (HTML + the inline PNG timeline).
 
+    Without a chart (`chart_png` None: an empty digest) the HTML is the second alternative itself,
+    with no image attached: a mail client would show an unreferenced image as an attachment.
     Date and Message-ID derive from the digest, so the same digest gives the same message.
     Raises:
         ValueError: a sender or recipient address contains control characters.
@@ -69,14 +71,15 @@ def build_message(
     msg["Content-Language"] = "ar"
     msg.set_content(text, subtype="plain", charset="utf-8")
     msg.add_alternative(html, subtype="html", charset="utf-8")
-    html_part = msg.get_payload()[1]
-    cid = chart_cid or digest.chart_cid
-    html_part.add_related(
-        chart_png, maintype="image", subtype="png", cid=f"<{cid}>", filename="timeline.png", disposition="inline"
-    )
     # Fixed boundaries (random by default) keep the .eml byte-identical when a period is re-run.
     msg.set_boundary(f"rasad-alt-{digest.digest_id}")
-    html_part.set_boundary(f"rasad-rel-{digest.digest_id}")
+    if chart_png is not None:
+        html_part = msg.get_payload()[1]
+        cid = chart_cid or digest.chart_cid
+        html_part.add_related(
+            chart_png, maintype="image", subtype="png", cid=f"<{cid}>", filename="timeline.png", disposition="inline"
+        )
+        html_part.set_boundary(f"rasad-rel-{digest.digest_id}")
     return msg
 
 

@@ -25,6 +25,7 @@ from reports.render import render_html, render_text, subject_for
 log = logging.getLogger(__name__)
 
 PENDING, SENT, FAILED, EMPTY = "pending", "sent", "failed", "empty"
+PREVIEW = "preview"  # written to disk only: not recorded, not queued for mail
 
 
 @dataclass
@@ -74,11 +75,14 @@ def file_stem(digest: Digest) -> str:
 
 
 def write_files(config: Config, digest: Digest) -> tuple[list[str], EmailMessage]:
-    """Write .html (viewable from disk), .txt, .png and .eml (what is sent); return paths and message."""
+    """Write .html (viewable from disk), .txt, .png (when there is a chart) and .eml (what is sent).
+
+    Returns the paths written and the message.
+    """
     out = config.path(config.digest.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stem = file_stem(digest)
-    chart = timeline_png(digest.days)
+    chart = timeline_png(digest.days) if digest.days else None
     text = render_text(digest)
     message = build_message(
         digest,
@@ -92,9 +96,12 @@ def write_files(config: Config, digest: Digest) -> tuple[list[str], EmailMessage
     contents: dict[str, bytes] = {
         ".html": render_html(digest, digest.chart_cid, chart_src=f"{stem}.png").encode("utf-8"),
         ".txt": text.encode("utf-8"),
-        ".png": chart,
         ".eml": message.as_bytes(),
     }
+    if chart is not None:
+        contents[".png"] = chart
+    else:
+        (out / f"{stem}.png").unlink(missing_ok=True)  # a re-run period that lost its articles
     paths = []
     for suffix, data in contents.items():
         path = out / f"{stem}{suffix}"
@@ -129,6 +136,7 @@ def make_digest(
     run_id: str | None = None,
     now: datetime | None = None,
     topic: str | None = None,
+    preview: bool = False,
 ) -> DigestOutcome:
     """Build, write, record and (with `send`) deliver the digest of the period.
 
@@ -138,6 +146,8 @@ def make_digest(
         run_id: the job run that made it (recorded on the digest).
         now: the current time (tests); defaults to the wall clock.
         topic: a configured topic; defaults to config.default_topic.
+        preview: only write the files (status "preview"): nothing is recorded, so the period and
+            its articles stay for the next real digest, and nothing is queued for mail.
     """
     now = _utc(now or datetime.now(UTC))
     topic_name = config.topic(topic).name
@@ -155,7 +165,11 @@ def make_digest(
         period_end=end,
         kibana_url=config.digest.kibana_url,
         max_articles=config.digest.max_articles,
+        data_view=f"{config.elasticsearch.index_prefix}-articles",
     )
+    if preview:
+        files, _ = write_files(config, digest)
+        return DigestOutcome(digest_id, PREVIEW, len(digest.article_ids), files=files)
     record: dict[str, Any] = {
         "digest_id": digest_id,
         "topic": topic_name,

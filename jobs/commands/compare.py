@@ -7,10 +7,13 @@ import json
 import logging
 import sys
 from datetime import date
+from typing import TYPE_CHECKING
 
-from crawler.compare import Reference, article_text, compare
 from crawler.config import CompareConfig, Config, ConfigError
-from crawler.extract import ExtractionError, extract_path
+from jobs.inputs import error_text, fetch_options, report_error
+
+if TYPE_CHECKING:  # scikit-learn and the extractor: imported when a comparison runs
+    from crawler.compare import Reference
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def load_reference(config: Config, topic_name: str | None = None) -> Reference:
     """The prepared reference of a configured topic."""
+    from crawler.compare import Reference
+
     topic = config.topic(topic_name)
     path = config.path(topic.reference)
     try:
@@ -57,17 +62,17 @@ def load_reference(config: Config, topic_name: str | None = None) -> Reference:
 
 def _read_input(source: str, config: Config) -> tuple[str, str]:
     """(title, text) of a file or URL, read exactly as `rasad extract` reads it (same decoding, limits, errors)."""
-    article = extract_path(
-        source,
-        timeout=config.crawl.download_timeout,
-        max_bytes=config.crawl.max_response_bytes,
-        user_agent=config.crawl.user_agent,
-    )
+    from crawler.compare import article_text
+    from crawler.extract import extract_path
+
+    article = extract_path(source, **fetch_options(config))
     return article.title or "", article_text(article.lead, article.body)
 
 
 def compare_article_dict(doc: dict, reference: Reference, thresholds: CompareConfig) -> dict:
     """Fields to update on a stored article document (for reindexing after a reference change)."""
+    from crawler.compare import article_text, compare
+
     text = article_text(doc.get("lead") or "", doc.get("body") or "")
     result = compare(text, reference, thresholds, title=doc.get("title") or "", published_at=doc.get("published_at"))
     return {name: getattr(result, name) for name in FIELDS}
@@ -109,8 +114,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(f"recomputed {count} stored articles against topic {reference.topic}")
         return 0
     if not args.inputs:
-        print("rasad compare: give FILE_OR_URL inputs, or --reindex")
+        print("rasad compare: give FILE_OR_URL inputs, or --reindex", file=sys.stderr)
         return 2
+    from crawler.compare import compare
+
     failed = 0
     for source in args.inputs:
         try:
@@ -119,22 +126,20 @@ def run(args: argparse.Namespace, config: Config) -> int:
                 raise ValueError("no article text found")
             result = compare(text, reference, config.compare, title=title, published_at=args.published)
             row = {"input": source, **{name: getattr(result, name) for name in FIELDS}}
-        except ExtractionError as exc:  # its message already names the input, as in `rasad extract`
-            log.error("%s", exc)
+        except (OSError, ValueError) as exc:  # ExtractionError names the reason; the input is named as typed
             failed += 1
-            row = {"input": source, "error": str(exc)}
-        except (OSError, ValueError) as exc:
-            log.error("%s: %s", source, exc)
-            failed += 1
-            row = {"input": source, "error": f"{source}: {exc}"}
+            row = {"input": source, "error": error_text(source, exc)}
+            report_error("compare", row["error"])  # once, on stderr, worded as `rasad extract` words it
         if args.json:
             print(json.dumps(row, ensure_ascii=False), flush=True)
         elif "error" in row:
-            print(f"{source}\terror: {row['error']}")
+            continue
         else:
             print(f"{source}\t{row['relation']}\tsimilarity {row['similarity']:.2f}")
             for label, key in (("shared", "facts_shared"), ("conflicting", "facts_conflicting"),
                                ("other edition", "facts_other_edition")):
                 for fact in row[key]:
                     print(f"  {label}: {fact}")
+    if failed:
+        report_error("compare", f"{failed} of {len(args.inputs)} inputs failed")
     return 1 if failed else 0

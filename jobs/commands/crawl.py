@@ -10,9 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 from crawler.config import Config
 from crawler.sources.registry import UnknownSourceError, get_source
-from jobs import tasks
-from jobs.lock import EX_TEMPFAIL, LockHeld
-from jobs.runs import OK, PARTIAL
 
 DURATION = re.compile(r"^(\d+)([dh])$")
 
@@ -22,7 +19,12 @@ def parse_since(value: str) -> datetime:
     m = DURATION.match(value.strip())
     if m:
         n, unit = int(m.group(1)), m.group(2)
-        return datetime.now(UTC) - (timedelta(days=n) if unit == "d" else timedelta(hours=n))
+        try:
+            return datetime.now(UTC) - (timedelta(days=n) if unit == "d" else timedelta(hours=n))
+        except OverflowError:  # timedelta beyond 999,999,999 days, or a date before year 1
+            raise argparse.ArgumentTypeError(
+                f"{value!r} reaches back before the year 1; give a shorter duration (such as 30d) or a date"
+            ) from None
     try:
         dt = datetime.fromisoformat(value.strip())
     except ValueError:
@@ -34,6 +36,9 @@ def parse_since(value: str) -> datetime:
 
 # Columns of the per-outlet summary: heading -> how it is counted from the crawl's per-source stats.
 COLUMNS = ("pages", "new", "updated", "irrelevant", "dropped", "failed", "known", "unchanged")
+LEGEND = ("pages: listings and articles fetched; new/updated: articles indexed; irrelevant: off-topic pages;\n"
+          "dropped: old, not Arabic or duplicate; known: seen before, skipped; unchanged: feeds and sitemaps that "
+          "answered 304")
 
 
 def outlet_row(counts: Mapping[str, float]) -> dict[str, int]:
@@ -55,13 +60,26 @@ def outlet_row(counts: Mapping[str, float]) -> dict[str, int]:
     }
 
 
-def summary_table(per_source: Mapping[str, Mapping[str, float]]) -> str:
-    """A plain-text table, one line per outlet: pages fetched and what became of the articles."""
-    rows = [(name, outlet_row(counts)) for name, counts in sorted(per_source.items())]
-    width = max([len("outlet"), *(len(name) for name, _ in rows)])
-    lines = ["outlet".ljust(width) + "".join(f"{c:>11}" for c in COLUMNS)]
-    lines += [name.ljust(width) + "".join(f"{row[c]:>11}" for c in COLUMNS) for name, row in rows]
-    return "\n".join(lines)
+def summary_table(per_source: Mapping[str, Mapping[str, float]], expected: Mapping[str, int] | None = None) -> str:
+    """A plain-text table, one line per outlet (and a total): pages fetched and what became of the articles.
+
+    `expected`: failures each outlet was known to produce (the demo's deliberately broken fixture
+    pages); the failed column then reads "3 (3 exp.)" so a newcomer can tell them from real ones.
+    """
+    rows = [(name, outlet_row(counts), min(outlet_row(counts)["failed"], (expected or {}).get(name, 0)))
+            for name, counts in sorted(per_source.items())]
+    if len(rows) > 1:
+        rows.append(("all", {c: sum(r[c] for _, r, _ in rows) for c in COLUMNS}, sum(e for _, _, e in rows)))
+    def failed(row: dict[str, int], exp: int) -> str:
+        return f"{row['failed']} ({exp} exp.)" if expected is not None and row["failed"] else str(row["failed"])
+
+    table = [["outlet", *COLUMNS]]
+    table += [[name, *(failed(row, exp) if c == "failed" else str(row[c]) for c in COLUMNS)] for name, row, exp in rows]
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    return "\n".join(
+        "  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(r, widths, strict=True)))
+        for r in table
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -74,6 +92,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
+    from jobs import tasks
+    from jobs.lock import EX_TEMPFAIL, LockHeld
+    from jobs.progress import CrawlProgress
+    from jobs.runs import OK, PARTIAL
+
     for name in args.sources or []:
         try:
             get_source(name)
@@ -82,15 +105,26 @@ def run(args: argparse.Namespace, config: Config) -> int:
             return 2
     tasks.install_signal_handlers()
     try:
-        result = tasks.crawl(config, "manual", source_names=args.sources, since=args.since)
+        with CrawlProgress("crawl") as progress:
+            result = tasks.crawl(config, "manual", source_names=args.sources, since=args.since,
+                                 on_progress=progress.update)
     except LockHeld as exc:
         print(f"rasad crawl: {exc}; try again later", file=sys.stderr)
         return EX_TEMPFAIL
-    print(f"crawl {result['run_id']}: {result['status']} in {result.get('duration_s', 0):.1f}s {result['counts']}")
+    print(crawl_line(result))
     if result.get("per_source"):
-        # unchanged = feeds and sitemaps answered 304; known = listed articles skipped as already seen.
         print(summary_table(result["per_source"]))
+        print(LEGEND)
     for query, counts in sorted((result.get("gdelt_queries") or {}).items()):
         # returned = articles in GDELT's answers; new = not already indexed or requested in this run.
         print(f"GDELT {query!r}: " + ", ".join(f"{k}={int(v)}" for k, v in sorted(counts.items())))
     return 0 if result["status"] in (OK, PARTIAL) else 1
+
+
+def crawl_line(result: Mapping) -> str:
+    """One line: the run, its status and duration, what was kept and how many errors (details in the log)."""
+    c = result.get("counts") or {}
+    errors = int(c.get("failed", 0)) or sum(int(v) for k, v in c.items() if k.startswith("errors_"))
+    return (f"crawl {result.get('run_id', '')}: {result.get('status')} in {result.get('duration_s', 0):.1f}s; "
+            f"{int(c.get('fetched', 0))} articles fetched, {int(c.get('indexed', 0))} kept "
+            f"({int(c.get('created', 0))} new), {errors} failed")

@@ -10,12 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import shutil
 from pathlib import Path
 
 from crawler.config import Config
-from jobs import tasks
-from jobs.lock import EX_TEMPFAIL, LockHeld
 
 log = logging.getLogger(__name__)
 
@@ -56,14 +53,35 @@ def demo_config(config: Config, site_base: str, smtp_port: int) -> Config:
     return cfg
 
 
+# What the fixture site breaks on purpose, so the crawl's error paths run in every demo.
+EXPECTED_NOTE = ("exp. = expected: the fixture site fails these on purpose (pages answering 404 and 500, an empty\n"
+                 "and a truncated page, a redirect loop, a page robots.txt disallows, a missing feed)")
+
+
+def expected_failures() -> dict[str, int]:
+    """Per outlet, the failed requests the fixture site provokes deliberately (from its manifest)."""
+    from jobs.fixture_site import SITE_DIR
+
+    manifest = json.loads((SITE_DIR / "manifest.json").read_text(encoding="utf-8"))
+    counts = {name: sum(1 for kind in outlet["feeds"] if kind == "404") for name, outlet in manifest["outlets"].items()}
+    for article in manifest["articles"]:
+        if article["kind"] in ("broken", "disallowed"):
+            counts[article["outlet"]] = counts.get(article["outlet"], 0) + 1
+    return counts
+
+
 def run(args: argparse.Namespace, config: Config) -> int:
+    from jobs import tasks
+    from jobs.commands.crawl import LEGEND, crawl_line, summary_table
+    from jobs.context import local_node_notice
     from jobs.fixture_site import start_fixture_site
+    from jobs.lock import EX_TEMPFAIL, LockHeld
     from jobs.mailsink import MailSink
+    from jobs.progress import CrawlProgress
 
     tasks.install_signal_handlers()
     out_dir = config.path(config.digest.out_dir) / "demo"
-    mail_dir = out_dir / "mail"
-    shutil.rmtree(mail_dir, ignore_errors=True)
+    mail_dir = out_dir / "mail"  # every message ever received is kept (message-NNN.eml, numbered on)
     try:
         site = start_fixture_site(DEMO_SITE_PORT)
     except OSError:
@@ -72,11 +90,13 @@ def run(args: argparse.Namespace, config: Config) -> int:
     sink = MailSink(mail_dir).start()
     try:
         cfg = demo_config(config, site.outlet_base, sink.port)
-        log.info("demo: fixture site at %s, SMTP sink on 127.0.0.1:%d, indices %s-*", site.base_url, sink.port, cfg.elasticsearch.index_prefix)
+        print(f"demo: offline fixture site {site.base_url}, local mail sink 127.0.0.1:{sink.port}, "
+              f"indices {cfg.elasticsearch.index_prefix}-*")
         if args.fresh:
             _drop_demo_indices(cfg)
         try:
-            result = tasks.cycle(cfg, trigger="demo")
+            with CrawlProgress("demo crawl") as progress:
+                result = tasks.cycle(cfg, trigger="demo", on_progress=progress.update)
         except LockHeld as exc:
             print(f"rasad demo: {exc}")
             return EX_TEMPFAIL
@@ -84,17 +104,26 @@ def run(args: argparse.Namespace, config: Config) -> int:
         sink.stop()
         site.stop()
     crawl, digest = result["crawl"], result["digest"]
-    counts = crawl.get("counts", {})
-    print(f"crawl:  {crawl['status']}  " + "  ".join(f"{k}={v}" for k, v in sorted(counts.items()) if not k.startswith("source_")))
-    print(f"digest: {digest['status']}  {digest.get('digest_id', '')}  {digest.get('digest_status', '')}")
+    print(crawl_line(crawl))
+    if crawl.get("per_source"):
+        print(summary_table(crawl["per_source"], expected=expected_failures()))
+        print(LEGEND)
+        print(EXPECTED_NOTE)
     short = str(digest.get("digest_id", ""))[:8]
     files = sorted(p for p in out_dir.glob(f"rasad-digest-*-{short}.*") if p.is_file()) if short else []
-    for f in files:
-        print(f"  file: {f}")
+    articles = (digest.get("counts") or {}).get("articles", 0)
+    print(f"digest {digest.get('digest_id', '-')}: {digest['status']}, {articles} articles, "
+          f"{digest.get('digest_status', '')}")
+    if files:
+        print(f"  files: {files[0].with_suffix('')}.{{{','.join(p.suffix[1:] for p in files)}}}")
     for msg in sink.saved:
         print(f"  mail received by the local SMTP sink: {msg}")
     if not sink.saved:
         print("  no mail was received (nothing new since the last demo? use --fresh)")
+    print(f"  see the articles: RASAD_INDEX_PREFIX={cfg.elasticsearch.index_prefix} rasad digest --since 30d")
+    notice = local_node_notice(config)
+    if notice:
+        print(notice)
     return 0 if result["status"] in ("ok", "partial") else 1
 
 

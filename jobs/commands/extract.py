@@ -7,7 +7,7 @@ import json
 import logging
 
 from crawler.config import Config
-from crawler.extract import extract_path
+from jobs.inputs import error_text, fetch_options, report_error
 
 log = logging.getLogger(__name__)
 
@@ -53,28 +53,22 @@ def _summary(row: dict) -> str:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    fetch_options = {
-        "timeout": config.crawl.download_timeout,
-        "max_bytes": config.crawl.max_response_bytes,
-        "user_agent": config.crawl.user_agent,
-    }
+    from crawler.extract import extract_path
+
     failed = 0
     for source in args.inputs:
         try:
-            article = extract_path(source, **fetch_options)
+            article = extract_path(source, **fetch_options(config))
             data = article.to_dict()
             row = {"input": source, **{name: data[name] for name in FIELDS}}
         except ValueError as exc:  # ExtractionError, and bad input such as an invalid time zone
-            log.error("%s", exc)
             failed += 1
-            url = getattr(exc, "url", source)
-            row = {"input": source, "url": url, "error": str(exc)}
+            row = {"input": source, "url": getattr(exc, "url", source), "error": error_text(source, exc)}
+            report_error("extract", row["error"])
         if args.json:
             print(json.dumps(row, ensure_ascii=False), flush=True)
-        elif "error" in row:
-            print(f"{source}\n  error: {row['error']}")
-        else:
+        elif "error" not in row:
             print(_summary(row))
     if failed:
-        log.warning("%d of %d inputs failed", failed, len(args.inputs))
+        report_error("extract", f"{failed} of {len(args.inputs)} inputs failed")
     return 1 if failed else 0

@@ -6,7 +6,6 @@ import argparse
 import logging
 
 from crawler.config import Config
-from jobs.context import open_store
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
+    from jobs.context import open_store
+
     store = open_store(config)
     info = store.info()
     print(f"configuration {config.source_file}: ok; Elasticsearch {info['version']['number']} at {config.elasticsearch.effective_url}")

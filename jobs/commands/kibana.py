@@ -7,7 +7,6 @@ import logging
 import sys
 
 from crawler.config import Config
-from jobs.kibana import KibanaError, import_saved_objects, saved_object_files
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
+    from jobs.kibana import KibanaError, import_saved_objects, saved_object_files
+
     url = args.url or config.kibana.url
     files = args.files or saved_object_files()
     try:

@@ -12,9 +12,6 @@ import socket
 import sys
 
 from crawler.config import Config
-from jobs import tasks
-from jobs.lock import EX_TEMPFAIL, LockHeld
-from jobs.runs import OK, PARTIAL
 
 log = logging.getLogger(__name__)
 
@@ -47,14 +44,30 @@ def run(args: argparse.Namespace, config: Config) -> int:
         from jobs.commands import demo
 
         return demo.run(argparse.Namespace(fresh=False), config)
+    from jobs import tasks
+    from jobs.commands.crawl import LEGEND, crawl_line, summary_table
+    from jobs.context import local_node_notice
+    from jobs.lock import EX_TEMPFAIL, LockHeld
+    from jobs.progress import CrawlProgress
+    from jobs.runs import OK, PARTIAL
+
     tasks.install_signal_handlers()
     try:
-        result = tasks.cycle(config, trigger=args.trigger)
+        with CrawlProgress("crawl") as progress:
+            result = tasks.cycle(config, trigger=args.trigger, on_progress=progress.update)
     except LockHeld as exc:
         print(f"rasad run-once: {exc}; try again later", file=sys.stderr)
         return EX_TEMPFAIL
-    for step in ("crawl", "digest"):
-        r = result[step]
-        print(f"{step}: {r['status']} {r.get('run_id', '')} {r.get('counts', '')}".rstrip())
+    crawl, digest = result["crawl"], result["digest"]
+    print(crawl_line(crawl) if "counts" in crawl else f"crawl: {crawl['status']} {crawl.get('errors') or ''}".rstrip())
+    if crawl.get("per_source"):
+        print(summary_table(crawl["per_source"]))
+        print(LEGEND)
+    counts = digest.get("counts") or {}
+    print(f"digest {digest.get('digest_id', '-')}: {digest['status']}, {counts.get('articles', 0)} articles, "
+          f"{digest.get('digest_status', digest.get('reason', ''))}")
+    notice = local_node_notice(config)
+    if notice:
+        print(notice)
     status = result["status"]
     return 0 if status in (OK, PARTIAL) else 1

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from crawler.config import Config
-from jobs.scheduler import serve
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,4 +16,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
+    from jobs.scheduler import serve
+
     return serve(config)

@@ -9,11 +9,14 @@ import logging
 import sys
 from datetime import UTC, datetime, timedelta
 
+from typing import TYPE_CHECKING
+
 from crawler.config import Config
-from crawler.discovery.links import looks_like_article, source_for_url
 from crawler.sources.base import Source
-from crawler.sources.check import RouteCheck, SourceCheck, UrlCheck, check_route_robots, check_sources
 from crawler.sources.registry import UnknownSourceError, all_sources, sources_for
+
+if TYPE_CHECKING:  # the check pulls in feedparser and lxml, the match courlan: imported by those actions only
+    from crawler.sources.check import RouteCheck, SourceCheck, UrlCheck
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +52,8 @@ EXIT_BAD_URL = 1
 
 def match_url(url: str, catalogue: list[Source]) -> dict[str, object]:
     """{"url", "source" (name or None), "article"}; with "error" when the input is not an http(s) URL."""
+    from crawler.discovery.links import looks_like_article, source_for_url
+
     if not url.startswith(("http://", "https://")):
         return {"url": url, "source": None, "article": False, "error": "not an http(s) URL"}
     source = source_for_url(url, catalogue)
@@ -102,8 +107,16 @@ def route_line(r: RouteCheck, key: str) -> str:
     return f"{head} aggregator {r.name} [{state}]: {r.url} {r.verdict} ({r.robots_url} status={r.status or '-'})"
 
 
+LIST_HEADER = "# outlet, group, discovery routes (feeds, sitemaps, list pages, site search), unconfirmed URLs, name"
+LIST_LEGEND = (
+    "# unconfirmed = how many of the outlet's declared URLs (feeds, sitemaps, list pages, search) could not be\n"
+    "#   confirmed from public documentation, code or stored copies of the site; they are tried, and\n"
+    "#   docs/outlets.md gives the evidence for each URL. `rasad sources check` fetches them all now."
+)
+
+
 def list_line(s: Source) -> str:
-    """name, group, counts, search yes/no, unconfirmed count, then the Arabic display name."""
+    """name, group, counts per discovery route, search yes/no, unconfirmed count, then the Arabic display name."""
     return (
         f"{s.name:<22} {s.group:<6} feeds={len(s.feeds)} sitemaps={len(s.sitemaps)} "
         f"lists={len(s.list_pages)} search={'yes' if s.search_url else 'no':<3} "
@@ -134,9 +147,14 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(f"rasad sources: {exc}", file=sys.stderr)
         return EXIT_UNKNOWN_SOURCE
     if args.sources_action == "list":
+        # Header and legend are comment lines (#): `grep -v '^#'` leaves one outlet per line.
+        print(LIST_HEADER)
         for s in sources:
             print(list_line(s))
+        print(LIST_LEGEND)
         return 0
+    from crawler.sources.check import check_route_robots, check_sources
+
     results = check_sources(
         sources,
         timeout=args.timeout,
