@@ -171,7 +171,9 @@ def test_rasad_digest_command_prints_files(config, store, capsys):
             signal.signal(s, h)
     out = capsys.readouterr().out
     assert code == 0
-    assert "15 articles, status pending" in out
+    assert "preview" in out and "15 articles, status preview" in out
     written = [line.strip() for line in out.splitlines() if line.strip().endswith((".html", ".txt", ".eml", ".png"))]
     assert len(written) == 4 and all(Path(p).exists() for p in written)
+    assert "nothing will be sent" in out
     assert [r["kind"] for r in store.runs()] == ["digest"]
+    assert store.digests() == []  # a preview is not recorded: nothing pending, its articles stay unreported

@@ -1,0 +1,149 @@
+"""Digest rough edges: previews are not queued, no English in the Arabic digest, no orphan chart in an
+empty one, Kibana links that follow the index prefix, and a mail sink that keeps every message.
+SMTP is a real aiosmtpd server (the demo's own sink); Elasticsearch is the real node."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import smtplib
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from html import unescape
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+from jobs.kibana import load_objects, saved_object_files, with_index_prefix
+from jobs.mailsink import MailSink
+from reports.digest import build_digest
+from reports.render import render_html, render_text
+from reports.service import make_digest, send_pending
+from tests.digest_helpers import TOPIC, sample_articles
+
+P0 = datetime(2026, 11, 26, tzinfo=UTC)
+P1 = datetime(2026, 11, 27, tzinfo=UTC)
+
+
+class _VisibleText(HTMLParser):
+    """Text a reader sees: element text plus alt/title attributes; not URLs, not styles."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("style", "script"):
+            self._skip += 1
+        self.parts += [v for k, v in attrs if k in ("alt", "title") and v]
+
+    def handle_endtag(self, tag):
+        if tag in ("style", "script"):
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def _latin_words(text: str, allowed: set[str]) -> list[str]:
+    text = re.sub(r"https?://\S+", " ", text)
+    return [w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in allowed]
+
+
+def _allowed(digest) -> set[str]:
+    # Kibana is a product name; the topic and the digest id are identifiers the reader may search for.
+    return {"Kibana", *re.findall(r"[A-Za-z]{2,}", digest.topic), *re.findall(r"[A-Za-z]{2,}", digest.digest_id)}
+
+
+@pytest.mark.parametrize("articles", [sample_articles(P0), []], ids=["with coverage", "empty"])
+def test_no_english_in_the_arabic_digest(articles) -> None:
+    d = build_digest(articles, topic=TOPIC, period_start=P0, period_end=P1, kibana_url="http://kibana:5601")
+    parser = _VisibleText()
+    parser.feed(render_html(d, d.chart_cid))
+    for name, text in (("html", " ".join(parser.parts)), ("text", render_text(d))):
+        assert _latin_words(text, _allowed(d)) == [], name
+    assert "UTC" not in render_text(d) and "بالتوقيت العالمي" in render_text(d)
+
+
+@pytest.mark.es
+def test_empty_digest_attaches_no_chart(config, store) -> None:
+    outcome = make_digest(config, store, since=P0, until=P1, now=P1, send=False)
+    assert outcome.article_count == 0 and outcome.files
+    assert not [f for f in outcome.files if f.endswith(".png")]
+    eml = next(Path(f) for f in outcome.files if f.endswith(".eml"))
+    msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert [p.get_content_type() for p in msg.walk()] == ["multipart/alternative", "text/plain", "text/html"]
+    html = next(Path(f) for f in outcome.files if f.endswith(".html")).read_text(encoding="utf-8")
+    assert "<img" not in html and "لا تغطية جديدة" in html
+
+
+@pytest.mark.es
+def test_digest_with_coverage_still_has_its_inline_chart(config, store) -> None:
+    store.index_articles(sample_articles(P0 + timedelta(hours=1)))
+    outcome = make_digest(config, store, since=P0, until=P1, now=P1)
+    assert any(f.endswith(".png") for f in outcome.files)
+    eml = next(Path(f) for f in outcome.files if f.endswith(".eml"))
+    msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert "image/png" in [p.get_content_type() for p in msg.walk()]
+
+
+@pytest.mark.es
+def test_preview_is_not_recorded_and_its_articles_go_into_the_next_real_digest(config, store, capsys) -> None:
+    from jobs.cli import main
+
+    store.index_articles(sample_articles(P0 + timedelta(hours=1)))
+    config_file = config.source_file
+    assert main(["--config", config_file, "digest", "--since", P0.isoformat(), "--until", P1.isoformat()]) == 0
+    out = capsys.readouterr().out
+    assert "preview" in out and "nothing will be sent" in out
+    html = next(line.strip() for line in out.splitlines() if line.strip().endswith(".html"))
+    assert Path(html).exists() and str(config.path(config.digest.out_dir)) in html
+    assert store.digests() == []
+    config.digest.recipients = ["desk@example.org"]
+    config.smtp.port = 9  # nothing listens: a pending digest would fail here instead of staying silent
+    assert send_pending(config, store) == 0
+    real = make_digest(config, store, since=P0, until=P1, now=P1)  # the scheduled kind: recorded
+    assert real.article_count == 15 and real.status == "pending"
+
+
+@pytest.mark.es
+def test_kibana_links_point_at_the_configured_prefix(config, store) -> None:
+    store.index_articles(sample_articles(P0 + timedelta(hours=1)))
+    outcome = make_digest(config, store, since=P0, until=P1, now=P1)
+    html = unescape(unquote(next(Path(f) for f in outcome.files if f.endswith(".html")).read_text(encoding="utf-8")))
+    prefix = config.elasticsearch.index_prefix
+    assert f"index:'{prefix}-articles'" in html and "index:'rasad-articles'" not in html
+
+
+def test_kibana_import_names_data_views_after_the_prefix() -> None:
+    objects = with_index_prefix(load_objects(saved_object_files()), "rasad-demo")
+    views = {o["id"]: o["attributes"]["title"] for o in objects if o["type"] == "index-pattern"}
+    assert views == {"rasad-demo-articles": "rasad-demo-articles", "rasad-demo-runs": "rasad-demo-runs"}
+    refs = {r["id"] for o in objects for r in o.get("references", []) if r["type"] == "index-pattern"}
+    assert refs <= set(views) and "rasad-demo-articles" in refs
+
+
+def _send(port: int, subject: str) -> None:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "rasad@localhost", "demo@localhost", subject
+    msg.set_content("نص")
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
+        smtp.send_message(msg)
+
+
+def test_mail_sink_keeps_every_message_across_runs(tmp_path: Path) -> None:
+    for subject in ("first", "second"):
+        sink = MailSink(tmp_path / "mail").start()
+        try:
+            _send(sink.port, subject)
+        finally:
+            sink.stop()
+    files = sorted((tmp_path / "mail").glob("message-*.eml"))
+    assert [f.name for f in files] == ["message-001.eml", "message-002.eml"]
+    subjects = [email.message_from_bytes(f.read_bytes(), policy=email.policy.default)["Subject"] for f in files]
+    assert subjects == ["first", "second"]
