@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # A stamp file: the jars keep their release dates, older than pom.xml, so make would re-run mvn.
 JARS := infra/es-node/target/.resolved
 
-.PHONY: setup run demo test lint bench es-up es-down clean
+.PHONY: setup run demo docs chromium test lint bench es-up es-down clean
 
 $(BIN)/rasad: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -27,8 +27,20 @@ run: setup
 demo: setup
 	$(BIN)/rasad demo
 
+# Headless Chromium (Debian's package) renders and checks the digest: the browser tests and `make docs`.
+# Installed here when missing and running as root (as CI does); otherwise the command to run is printed.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-core; } || \
+		{ echo "make: Chromium is needed: sudo apt-get install chromium fonts-noto-core"; exit 1; }
+
+# docs/digest-example.png: the digest of a fresh demo, checked and screenshot by headless Chromium.
+docs: setup chromium
+	$(BIN)/rasad demo --fresh
+	$(BIN)/python scripts/render_digest_example.py
+
 # Starts the local node itself when ES_URL is not set (see tests/conftest.py).
-test: setup
+test: setup chromium
 	$(BIN)/pytest -q
 
 lint: setup

@@ -1,19 +1,17 @@
-"""Render an example digest to HTML and screenshot it with headless Chromium (docs/digest-example.png).
+"""Screenshot a digest with headless Chromium into docs/digest-example.png (`make docs`).
 
-By default the digest is built from the synthetic articles of tests/digest_helpers.py; with
---articles it is built from stored article documents (JSON Lines, each with its "id"), e.g. a
-dump of a fixture crawl. The chart is inlined as a data: URI (cid: only resolves inside a mail).
+By default the newest digest that `rasad demo` wrote (reports/out/demo/rasad-digest-*.html, whose chart
+is the .png beside it) is shot, so the picture is what the demo really produces; `make docs` runs
+`rasad demo --fresh` first. `--synthetic` renders the synthetic articles of tests/digest_helpers.py
+instead (no Elasticsearch needed). The page is checked first: right-to-left, nothing wider than the
+window, every image loaded.
 
-    .venv/bin/python scripts/render_digest_example.py [--articles FILE.jsonl] [--out docs/digest-example.png]
+    .venv/bin/python scripts/render_digest_example.py [--html FILE | --synthetic] [--out docs/digest-example.png]
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
-import json
-import shutil
-import subprocess
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -22,57 +20,62 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reports.chart import timeline_png  # noqa: E402
-from reports.digest import build_digest  # noqa: E402
-from reports.render import render_html  # noqa: E402
-from tests.digest_helpers import TOPIC, sample_articles  # noqa: E402
+from scripts.digest_browser import inspect_page, screenshot  # noqa: E402
 
 PERIOD = (datetime(2026, 11, 27, tzinfo=UTC), datetime(2026, 11, 28, tzinfo=UTC))
 
 
-def load_articles(path: Path | None) -> list[dict]:
-    if path is None:
-        return sample_articles(PERIOD[0])
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def newest_demo_digest(out_dir: Path) -> Path:
+    """The demo digest written last that has articles (an empty one has no chart to show)."""
+    pages = sorted((p for p in out_dir.glob("rasad-digest-*.html") if p.with_suffix(".png").exists()),
+                   key=lambda p: p.stat().st_mtime)
+    if not pages:
+        sys.exit(f"render_digest_example: no demo digest with articles in {out_dir}; run `rasad demo --fresh` first")
+    return pages[-1]
 
 
-def screenshot(html_path: Path, out: Path, size: str) -> None:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-    if not browser:
-        sys.exit("render_digest_example: no chromium on PATH (apt-get install chromium fonts-noto-core)")
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run(
-            [
-                browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--hide-scrollbars", f"--user-data-dir={profile}", f"--screenshot={out}", f"--window-size={size}",
-                html_path.as_uri(),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
+def synthetic_digest(out_dir: Path) -> Path:
+    """Write the synthetic example digest's files (as the service writes them) and return its .html."""
+    from crawler.config import load_config
+    from reports.digest import build_digest
+    from reports.service import write_files
+    from tests.digest_helpers import TOPIC, sample_articles
+
+    config = load_config(env={})
+    config.digest.out_dir = str(out_dir)
+    digest = build_digest(sample_articles(PERIOD[0]), topic=TOPIC, period_start=PERIOD[0], period_end=PERIOD[1],
+                          kibana_url=config.digest.kibana_url)
+    files, _ = write_files(config, digest)
+    return Path(next(f for f in files if f.endswith(".html")))
+
+
+def check(page: Path, width: int) -> None:
+    seen = inspect_page(page, width)
+    problems = []
+    if seen["body_direction"] != "rtl" or seen["html_dir"] != "rtl":
+        problems.append(f"not right-to-left: {seen['html_dir']} / {seen['body_direction']}")
+    if seen["scroll_width"] > seen["client_width"] or seen["outside"]:
+        problems.append(f"wider than the window: {seen['outside'][:3]}")
+    if not seen["images"] or not all(i["loaded"] for i in seen["images"]):
+        problems.append(f"images not loaded: {seen['images']}")
+    if problems:
+        sys.exit(f"render_digest_example: {page}: " + "; ".join(problems))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=Path, help="stored article documents, one JSON object per line")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--html", type=Path, help="a digest .html written by Rasad (its .png beside it)")
+    source.add_argument("--synthetic", action="store_true", help="the synthetic example articles of the tests")
+    parser.add_argument("--demo-dir", type=Path, default=ROOT / "reports" / "out" / "demo")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "digest-example.png")
-    parser.add_argument("--html", type=Path, help="also keep the rendered HTML here")
-    parser.add_argument("--window-size", default="900,1600")
+    parser.add_argument("--width", type=int, default=900)
     args = parser.parse_args(argv)
-    digest = build_digest(
-        load_articles(args.articles), topic=TOPIC, period_start=PERIOD[0], period_end=PERIOD[1],
-        kibana_url="http://127.0.0.1:5601",
-    )
-    png = base64.b64encode(timeline_png(digest.days)).decode("ascii")
-    html = render_html(digest, digest.chart_cid, chart_src=f"data:image/png;base64,{png}")
     with tempfile.TemporaryDirectory() as tmp:
-        html_path = args.html or Path(tmp) / "digest.html"
-        html_path.write_text(html, encoding="utf-8")
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        screenshot(html_path.resolve(), args.out.resolve(), args.window_size)
-    print(f"wrote {args.out}")
+        page = args.html or (synthetic_digest(Path(tmp)) if args.synthetic else newest_demo_digest(args.demo_dir))
+        check(page, args.width)
+        screenshot(page, args.out, args.width)
+    print(f"wrote {args.out} from {page}")
     return 0
 
 
