@@ -56,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     rows, blocks = run_sections(config, QUICK if args.quick else FULL, args.only)
+    if args.only:  # keep the other sections' figures of the previous full run
+        rows, blocks = merge_previous(Path(args.out), rows, blocks, set(args.only))
     _write(Path(args.out), rows, blocks, args, time.perf_counter() - started)
     print(Path(args.out).read_text(encoding="utf-8"))
     return 0
@@ -86,6 +88,30 @@ def run_sections(config: Config, sizes: Sizes, only: list[str] | None = None
     return rows, blocks
 
 
+def merge_previous(path: Path, rows: list[tuple[str, str, str]], blocks: list[tuple[str, str]], ran: set[str]
+                   ) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
+    """This run's sections plus the other sections' rows and blocks from the existing report, in section order."""
+    from bench.sections import FULL, all_sections
+
+    if not path.exists():
+        return rows, blocks
+    old_rows: list[tuple[str, str, str]] = []
+    old_blocks: list[tuple[str, str]] = []
+    text = path.read_text(encoding="utf-8")
+    table, _, rest = text.partition("\n## ")
+    for line in table.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
+        if line.startswith("| ") and len(cells) == 3 and cells[0] not in ("section", "---") and cells[0] not in ran:
+            old_rows.append((cells[0], cells[1], cells[2]))
+    for chunk in ("## " + rest).split("\n## ") if rest else []:
+        name, _, body = chunk.removeprefix("## ").partition("\n")
+        if name.strip() not in ran:
+            old_blocks.append((name.strip(), body.strip("\n")))
+    order = {name: i for i, (name, _) in enumerate(all_sections(FULL))}
+    return (sorted(old_rows + rows, key=lambda r: order.get(r[0], len(order))),
+            sorted(old_blocks + blocks, key=lambda b: order.get(b[0], len(order))))
+
+
 def _write(path: Path, rows: list[tuple[str, str, str]], blocks: list[tuple[str, str]],
            args: argparse.Namespace, seconds: float) -> None:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
@@ -95,7 +121,9 @@ def _write(path: Path, rows: list[tuple[str, str, str]], blocks: list[tuple[str,
         f"- date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- machine: {machine()}",
         f"- command: `make bench`{' (--quick)' if args.quick else ''} (`python -m bench`) at commit "
-        f"{commit or 'unknown'} plus the working tree; {seconds / 60:.1f} minutes in all",
+        f"{commit or 'unknown'} plus the working tree; {seconds / 60:.1f} minutes in all"
+        + (f"; this run measured only: {', '.join(args.only)} (the other sections' figures are those of the "
+           "previous full run)" if getattr(args, "only", None) else ""),
         "- Elasticsearch: the local 7.10.2 node (1 GiB heap) on the same machine",
         "- the 2 cores are shared with other work on the machine: timings of separate sections vary by",
         "  10-30% from run to run; the before / after section alternates both sides within one run",

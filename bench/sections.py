@@ -27,10 +27,11 @@ class Sizes:
     bulk_chunks: tuple[int, ...]
     stage_pages: int
     stage_rounds: int = 1
+    startup_runs: int = 10
 
 
 FULL = Sizes(2_000, 10_000, (10_000, 100_000), 10_000, 10_000, (500, 1_000, 2_000), 400, 3)
-QUICK = Sizes(200, 300, (2_000, 10_000), 1_000, 2_000, (500, 1_000, 2_000), 100)
+QUICK = Sizes(200, 300, (2_000, 10_000), 1_000, 2_000, (500, 1_000, 2_000), 100, startup_runs=5)
 
 
 def _pct(part: float, whole: float) -> str:
@@ -195,8 +196,32 @@ def before_after(n: int, rounds: int) -> Section:
     return run
 
 
+def startup(runs: int) -> Section:
+    def run(config: Config) -> Iterator[Item]:
+        from bench.bench_startup import BEFORE, COMMANDS, bench_startup
+
+        r = bench_startup(runs)
+        after, before = r["after"], r.get("before", {})
+        for name in COMMANDS:
+            was = f"; before ({BEFORE[:7]}) {before[name][0]:.2f} s" if name in before else ""
+            yield (f"start-up: `{name}` (median of {runs}, wall time)",
+                   f"{after[name][0]:.2f} s (fastest {after[name][1]:.2f} s){was}")
+        lines = [f"Start-up of the command, wall time in seconds, median (fastest) of {runs} runs per side, the sides "
+                 f"alternating; before = {BEFORE[:7]} (every command module imported Scrapy, Elasticsearch, "
+                 "scikit-learn and the rest at start), after = the working tree (heavy imports only inside the "
+                 "commands that use them). `python -c pass` is the interpreter alone.", "",
+                 f"| command | before ({BEFORE[:7]}) | after |", "|---|---:|---:|"]
+        for name in COMMANDS:
+            b = f"{before[name][0]:.2f} ({before[name][1]:.2f})" if name in before else "-"
+            lines.append(f"| `{name}` | {b} | {after[name][0]:.2f} ({after[name][1]:.2f}) |")
+        yield "\n".join(lines)
+
+    return run
+
+
 def all_sections(sizes: Sizes) -> list[tuple[str, Section]]:
     return [
+        ("start-up", startup(sizes.startup_runs)),
         ("extraction", extraction(sizes.extract_pages)),
         ("crawl pipeline", crawl(sizes.crawl_pages)),
         ("before / after", before_after(sizes.stage_pages, sizes.stage_rounds)),

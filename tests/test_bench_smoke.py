@@ -21,7 +21,7 @@ from bench.sections import Sizes
 from crawler.config import Config
 
 TINY = Sizes(extract_pages=12, crawl_pages=30, cluster_sizes=(150,), digest_articles=60, bulk_docs=80,
-             bulk_chunks=(20, 80), stage_pages=12)
+             bulk_chunks=(20, 80), stage_pages=12, startup_runs=1)
 NUMBER = re.compile(r"\d")
 
 
@@ -69,10 +69,11 @@ def test_every_section_runs_and_the_report_is_written(config: Config, tmp_path: 
     rows, blocks = run_sections(config, TINY)
     assert not [r for r in rows if r[1] == "FAILED"], rows
     sections = {s for s, _, _ in rows}
-    assert sections == {"extraction", "crawl pipeline", "before / after", "story clusters", "digest", "bulk indexing"}
+    assert sections == {"start-up", "extraction", "crawl pipeline", "before / after", "story clusters", "digest",
+                        "bulk indexing"}
     assert all(NUMBER.search(value) for _, _, value in rows)
     assert any("outputs identical: yes" in value for _, _, value in rows)
-    assert {name for name, _ in blocks} == {"crawl pipeline", "before / after"}
+    assert {name for name, _ in blocks} == {"start-up", "crawl pipeline", "before / after"}
     out = tmp_path / "BENCHMARKS.md"
     _write(out, rows, blocks, argparse.Namespace(quick=True), 1.0)
     text = out.read_text(encoding="utf-8")
