@@ -47,7 +47,7 @@ def bench_startup(runs: int = 10, before: str | None = BEFORE) -> dict:
             sides["before"] = Path(tmp)
         env["HOME"] = tmp
         samples: dict[str, dict[str, list[float]]] = {s: {c: [] for c in COMMANDS} for s in sides}
-        for side, cwd in sides.items():  # warm the page cache and the .pyc files once
+        for cwd in sides.values():  # warm the page cache and the .pyc files once
             for args in COMMANDS.values():
                 _time(args, cwd, env)
         for _ in range(runs):

@@ -75,6 +75,10 @@ def test_local_node_status_exit_codes_and_the_still_running_notice(tmp_path: Pat
         notice = local_node_notice(config)
         assert notice is not None and "still running" in notice and "rasad es down" in notice
         assert "make es-down" in notice and "512m" in notice
+        # What `make run` does offline, on the local node: its last line says the node keeps running.
+        demo = _rasad("demo", config=cfg_path)
+        assert demo.returncode == 0, demo.stdout + demo.stderr
+        assert demo.stdout.strip().splitlines()[-1] == notice
     finally:
         down = _rasad("es", "down", config=cfg_path)
     assert down.returncode == 0 and down.stdout.strip() == "stopped"
