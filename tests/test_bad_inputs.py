@@ -7,6 +7,7 @@ or a leaked file, and the run must go on with the other inputs.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import subprocess
@@ -246,8 +247,9 @@ def _rss(base: str, paths: list[str]) -> bytes:
 @pytest.mark.es
 @pytest.mark.slow
 def test_crawl_with_bad_items_served_counts_them_and_indexes_the_rest(
-    es_url: str, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    es_url: str, tmp_path: Path, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="crawler.child")  # the crawl child's lines, forwarded by run_crawl
     server = start_fixture_site()
     site = server.site
     b = server.base_url
@@ -295,7 +297,7 @@ def test_crawl_with_bad_items_served_counts_them_and_indexes_the_rest(
         server.stop()
         drop_indices(store, prefix)
         store.close()
-    err = capfd.readouterr().err
+    err = capfd.readouterr().err + caplog.text
     assert stats.errors == []  # page-level failures are counted; the run itself did not fail
     assert stats.error_kinds.get("sitemap") == 2  # the billion laughs and the gzip bomb
     assert stats.per_source["aljazeera"].get("sitemap/loop_skipped", 0) >= 1

@@ -316,8 +316,11 @@ def test_crawl_command_prints_one_line_per_outlet(es_url: str, tmp_path: Path) -
     lines = done.stdout.splitlines()
     header = next(i for i, line in enumerate(lines) if line.split()[:1] == ["outlet"])
     assert lines[header].split()[1:] == list(COLUMNS)
-    rows = {line.split()[0]: dict(zip(COLUMNS, map(int, line.split()[1:]), strict=True)) for line in lines[header + 1:]}
+    body = lines[header + 1:header + 1 + len(outlets)]
+    rows = {line.split()[0]: dict(zip(COLUMNS, map(int, line.split()[1:]), strict=True)) for line in body}
     assert set(rows) == set(outlets)
+    total = lines[header + 1 + len(outlets)].split()
+    assert total[0] == "all" and list(map(int, total[1:])) == [sum(r[c] for r in rows.values()) for c in COLUMNS]
     for o in outlets:
         row = rows[o]
         assert row["new"] == sum(1 for d in docs if d["source"] == o) and row["updated"] == 0

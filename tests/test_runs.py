@@ -174,7 +174,7 @@ def test_run_once_records_a_crawl_and_a_digest_run(store: Store, cycle_env) -> N
 @pytest.mark.slow
 def test_sigterm_during_run_once_stops_the_crawl_and_skips_the_digest(store: Store, cycle_env) -> None:
     cfg, sink = cycle_env
-    proc = _rasad(cfg, "run-once")
+    proc = _rasad(cfg, "-v", "run-once")  # -v: the crawl child's lines and the signal's reach stderr
     assert proc.stderr is not None
     seen = []
     for line in proc.stderr:  # wait until the crawl child's spider is running

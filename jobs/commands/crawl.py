@@ -124,7 +124,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
 def crawl_line(result: Mapping) -> str:
     """One line: the run, its status and duration, what was kept and how many errors (details in the log)."""
     c = result.get("counts") or {}
-    errors = int(c.get("failed", 0)) or sum(int(v) for k, v in c.items() if k.startswith("errors_"))
+    errors = sum(int(v) for k, v in c.items() if k.startswith("errors_"))
+    unstored = int(c.get("failed", 0))  # documents the store could not write (nor spool)
     return (f"crawl {result.get('run_id', '')}: {result.get('status')} in {result.get('duration_s', 0):.1f}s; "
             f"{int(c.get('fetched', 0))} articles fetched, {int(c.get('indexed', 0))} kept "
-            f"({int(c.get('created', 0))} new), {errors} failed")
+            f"({int(c.get('created', 0))} new), {errors} failed"
+            + (f", {unstored} not stored" if unstored else "") + (f", {int(c['spooled'])} spooled" if c.get("spooled") else ""))

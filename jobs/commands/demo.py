@@ -113,7 +113,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     files = sorted(p for p in out_dir.glob(f"rasad-digest-*-{short}.*") if p.is_file()) if short else []
     articles = (digest.get("counts") or {}).get("articles", 0)
     print(f"digest {digest.get('digest_id', '-')}: {digest['status']}, {articles} articles, "
-          f"{digest.get('digest_status', '')}")
+          f"{digest.get('digest_status', '')} (run {digest.get('run_id', '-')})")
     if files:
         print(f"  files: {files[0].with_suffix('')}.{{{','.join(p.suffix[1:] for p in files)}}}")
     for msg in sink.saved:

@@ -65,7 +65,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(LEGEND)
     counts = digest.get("counts") or {}
     print(f"digest {digest.get('digest_id', '-')}: {digest['status']}, {counts.get('articles', 0)} articles, "
-          f"{digest.get('digest_status', digest.get('reason', ''))}")
+          f"{digest.get('digest_status', digest.get('reason', ''))} (run {digest.get('run_id', '-')})")
     notice = local_node_notice(config)
     if notice:
         print(notice)

@@ -16,6 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
+    from jobs import logs
     from jobs.scheduler import serve
 
+    logs.service_console()
     return serve(config)
