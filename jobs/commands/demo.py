@@ -120,7 +120,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(f"  mail received by the local SMTP sink: {msg}")
     if not sink.saved:
         print("  no mail was received (nothing new since the last demo? use --fresh)")
-    print(f"  see the articles: RASAD_INDEX_PREFIX={cfg.elasticsearch.index_prefix} rasad digest --since 30d")
+    print(f"  see the articles: RASAD_INDEX_PREFIX={cfg.elasticsearch.index_prefix} .venv/bin/rasad digest --since 30d")
     notice = local_node_notice(config)
     if notice:
         print(notice)
