@@ -5,6 +5,8 @@ local node keeps running."""
 from __future__ import annotations
 
 import os
+import random
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,10 +16,21 @@ import pytest
 from crawler.config import load_config
 from jobs.commands.es import EXIT_NOT_RUNNING, EXIT_OK, shown_url
 from jobs.context import local_node_notice
-from tests.conftest import free_node_port, free_port, write_config
+from tests.conftest import free_port, write_config
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.es]
+
+
+def _random_free_node_port() -> int:
+    """A free port of 9270-9298 taken at random: other suites on the machine take the first free one."""
+    ports = list(range(9270, 9299))
+    random.shuffle(ports)
+    for port in ports:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise RuntimeError("no free port in 9270-9298 for a test node")
 
 
 def _rasad(*args: str, config: Path, **env: str) -> subprocess.CompletedProcess:
@@ -57,7 +70,7 @@ def test_password_in_the_url_is_not_shown() -> None:
 @pytest.mark.slow
 def test_local_node_status_exit_codes_and_the_still_running_notice(tmp_path: Path) -> None:
     """A dedicated local node (not the shared one): 3 before `up`, 0 while it runs, 3 after `down`."""
-    port = free_node_port()
+    port = _random_free_node_port()
     cfg_path = write_config(tmp_path, "", "rasad-st")
     text = cfg_path.read_text(encoding="utf-8").replace(
         'url = ""', f'url = ""\nlocal_port = {port}\nlocal_data_dir = "{tmp_path / "node"}"\nlocal_heap = "512m"')
@@ -72,6 +85,7 @@ def test_local_node_status_exit_codes_and_the_still_running_notice(tmp_path: Pat
         assert up.returncode == 0, up.stdout + up.stderr
         status = _rasad("es", "status", config=cfg_path)
         assert status.returncode == EXIT_OK and status.stdout.startswith("running") and f":{port}" in status.stdout
+        assert "pid=-" not in status.stdout, status.stdout  # our node answers, not another suite's on the same port
         notice = local_node_notice(config)
         assert notice is not None and "still running" in notice and "rasad es down" in notice
         assert "make es-down" in notice and "512m" in notice
