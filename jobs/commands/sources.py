@@ -8,7 +8,6 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime, timedelta
-
 from typing import TYPE_CHECKING
 
 from crawler.config import Config
