@@ -21,8 +21,8 @@ import lxml.etree
 import lxml.html
 import trafilatura
 from courlan import is_external, normalize_url
-from lxml.html import HtmlElement
 from htmldate import find_date
+from lxml.html import HtmlElement
 from trafilatura.metadata import extract_catstags, extract_title
 from trafilatura.settings import set_date_params
 

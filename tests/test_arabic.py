@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
+from pathlib import Path
+
 import pytest
 
 from crawler.arabic import (
@@ -121,3 +124,29 @@ def test_arabic_ratio():
     assert arabic_ratio("World Internet Conference") == 0.0
     assert arabic_ratio("123 ...") == 0.0
     assert 0.4 < arabic_ratio("ووتشن Wuzhen") < 0.6
+
+
+def _normalize_in_passes(text: str) -> str:
+    """normalize() as it was written before its single table: each fold as a pass of its own."""
+    from crawler.arabic import _CHAR_MAP, _DIGIT_MAP, _WS, _ZERO_WIDTH, strip_diacritics
+
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text)
+    text = _ZERO_WIDTH.sub("", text)
+    text = strip_diacritics(text)
+    text = text.translate(_DIGIT_MAP).translate(_CHAR_MAP)
+    return _WS.sub(" ", text).strip().lower()
+
+
+def test_single_table_normalize_matches_the_passes_on_every_stored_text() -> None:
+    root = Path(__file__).resolve().parent
+    texts = [p.read_text(encoding="utf-8") for p in sorted((root / "labelled" / "texts").glob("*.txt"))]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((root / "fixtures" / "site" / "articles").glob("*"))]
+    texts += [p.read_bytes().decode("utf-8", "replace") for p in sorted((root / "fixtures" / "pages").glob("*.html"))]
+    # Every character the folds touch, inside words, alone between spaces and at the edges.
+    special = "".join(chr(c) for c in range(0x0600, 0x0700)) + "\u200b\u200f\u202a\u2066\ufeff\u00a0ـ«»“”„‘’٪٫٬۰۹"
+    texts += [special, f"  {special}  كلمة {special[::-1]} Word\u200b \u200b WORD  ", "ΑΣ Σ ως\tــ\n٣٫٥"]
+    assert len(texts) > 30
+    for text in texts:
+        assert normalize(text) == _normalize_in_passes(text)
