@@ -10,6 +10,8 @@ import random
 import sys
 import time
 
+from datasketch import MinHash, MinHashLSH
+
 from crawler.clusters import StoryIndex
 
 LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
@@ -54,16 +56,56 @@ def corpus(n: int, seed: int = 11, copy_share: float = 0.15) -> tuple[list[tuple
     return docs, origin
 
 
-def bench_clusters(n: int) -> dict:
-    """Assign stories to `n` articles; return seconds, stories and the share of copies found."""
+def _rss_kib() -> int:
+    with open("/proc/self/status", encoding="ascii") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:"))
+
+
+def plain_datasketch(docs: list[tuple[int, str]], threshold: float = 0.5, num_perm: int = 64) -> dict[int, int]:
+    """The anchor: datasketch as its documentation shows it, with the same LSH settings and 5-shingles.
+
+    Lower-cased whitespace words, one MinHash per document, one LSH query then insert; a document
+    joins the story of its earliest candidate.
+    """
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    story: dict[int, int] = {}
+    for doc_id, text in docs:
+        words = text.lower().split()
+        grams = {" ".join(words[i:i + 5]) for i in range(max(1, len(words) - 4))}
+        m = MinHash(num_perm=num_perm)
+        m.update_batch([g.encode("utf-8") for g in grams])
+        candidates = lsh.query(m)
+        story[doc_id] = story[min(candidates)] if candidates else doc_id
+        lsh.insert(doc_id, m)
+    return story
+
+
+def _copies_found(story: dict[int, int], origin: dict[int, int]) -> float:
+    return sum(1 for c, o in origin.items() if story[c] == story[o]) / max(1, len(origin))
+
+
+def bench_clusters(n: int, anchor: bool = True) -> dict:
+    """Assign stories to `n` articles with Rasad's StoryIndex and with plain datasketch (CPU seconds each).
+
+    Also the resident memory the StoryIndex adds per article (signatures, LSH tables, story ids).
+    """
     docs, origin = corpus(n)
+    rss_before = _rss_kib()
     index = StoryIndex(threshold=0.5, num_perm=64)
-    start = time.perf_counter()
+    start = time.process_time()
     story = {doc_id: index.add(doc_id, text) for doc_id, text in docs}
-    secs = time.perf_counter() - start
-    found = sum(1 for c, o in origin.items() if story[c] == story[o])
-    return {"articles": n, "seconds": secs, "stories": len(set(story.values())),
-            "copies_found": found / max(1, len(origin))}
+    secs = time.process_time() - start
+    index_kib = _rss_kib() - rss_before
+    out = {"articles": n, "seconds": secs, "stories": len(set(story.values())),
+           "copies_found": _copies_found(story, origin), "bytes_per_article": 1024 * index_kib / n}
+    del index
+    if anchor:
+        start = time.process_time()
+        plain = plain_datasketch(docs)
+        out["plain_seconds"] = time.process_time() - start
+        out["plain_stories"] = len(set(plain.values()))
+        out["plain_copies_found"] = _copies_found(plain, origin)
+    return out
 
 
 def run(n: int) -> str:

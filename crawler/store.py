@@ -11,6 +11,7 @@ import logging
 import os
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +33,9 @@ UNREACHABLE = (ESConnectionError, ConnectionTimeout)
 # seen-index documents that hold a feed's or sitemap's ETag / Last-Modified, not a remembered page.
 VALIDATORS = "feed-validators"
 VALIDATOR_FIELDS = ("etag", "last_modified", "window_since")
+# Bulk requests in flight at once for one write (as helpers.parallel_bulk's default thread_count):
+# one request at a time left the node idle while the client built and parsed each one.
+BULK_THREADS = 4
 
 
 class StoreError(Exception):
@@ -216,20 +220,44 @@ class Store:
         return result
 
     def _bulk(self, actions: list[dict[str, Any]], result: IndexResult) -> None:
+        """Send the actions in chunks, up to BULK_THREADS requests at once, each with its own retries.
+
+        An unreachable node raises out of here (the caller spools every action of the write: upserts
+        are idempotent, so a chunk that did arrive is only written again on replay).
+        """
         chunk = self.config.elasticsearch.bulk_chunk_size
+        slices = [actions[i : i + chunk] for i in range(0, len(actions), chunk)]
+        if len(slices) == 1:
+            self._bulk_slice(slices[0], result)
+        else:
+            with ThreadPoolExecutor(min(BULK_THREADS, len(slices)), thread_name_prefix="rasad-bulk") as pool:
+                partials = list(pool.map(self._bulk_slice, slices))
+            for part in partials:
+                result.indexed += part.indexed
+                result.failed += part.failed
+                result.created += part.created
+                result.updated += part.updated
+                result.outcomes.update(part.outcomes)
+                result.errors += part.errors
+        for err in result.errors[:5]:
+            log.error("bulk item rejected: %s", err)
+
+    def _bulk_slice(self, actions: list[dict[str, Any]], result: IndexResult | None = None) -> IndexResult:
+        """One chunk as one bulk request (streaming_bulk retries 429s with back-off)."""
+        result = result if result is not None else IndexResult()
         for ok, info in helpers.streaming_bulk(
             self.client,
             actions,
-            chunk_size=chunk,
+            chunk_size=len(actions),
             max_retries=self.config.elasticsearch.max_retries,
             initial_backoff=1,
             max_backoff=30,
             raise_on_error=False,
             raise_on_exception=True,
         ):
+            detail = next(iter(info.values()))
             if ok:
                 result.indexed += 1
-                detail = next(iter(info.values()))
                 outcome = detail.get("result", "")
                 result.outcomes[detail.get("_id", "")] = outcome
                 if outcome == "created":
@@ -238,10 +266,8 @@ class Store:
                     result.updated += 1
             else:
                 result.failed += 1
-                detail = next(iter(info.values()))
                 result.errors.append(f"{detail.get('_index')}/{detail.get('_id')}: {detail.get('error')}")
-        for err in result.errors[:5]:
-            log.error("bulk item rejected: %s", err)
+        return result
 
     def replay_spool(self) -> int:
         """Send spooled actions to Elasticsearch; files are removed only once fully written.
