@@ -112,6 +112,7 @@ class CrawlConfig(_Section):
     max_response_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     download_timeout: float = Field(default=30.0, gt=0)
     close_after_items: int = Field(default=0, ge=0)
+    cpu_workers: int = Field(default=0, ge=0)  # processes for extraction and comparison; 0: one per core
 
 
 class ScheduleConfig(_Section):

@@ -123,6 +123,9 @@ class ExtractionError(ValueError):
         self.url = url
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:  # travels back from the crawl's worker processes
+        return type(self), (self.url, self.reason)
+
 
 # ---------------------------------------------------------------------------------------------- parsing
 

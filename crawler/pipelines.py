@@ -22,6 +22,8 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.logformatter import LogFormatter
+from twisted.internet.defer import Deferred, succeed
+from twisted.internet.threads import deferToThread
 
 from crawler.arabic import arabic_ratio, normalize, tokens
 from crawler.config import Config, TopicConfig
@@ -170,19 +172,31 @@ class LanguagePipeline(_Stage):
 
 
 class RelevancePipeline(_Stage):
-    """Scores relevance to the topic; irrelevant articles are dropped and remembered."""
+    """Scores relevance to the topic; irrelevant articles are dropped and remembered.
+
+    The score is computed in the crawl's worker processes when it has them (crawler.workers).
+    """
 
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
         config = config_of(crawler)
         self.topic = topic_of(crawler)
-        self.reference_text = Path(config.path(self.topic.reference)).read_text(encoding="utf-8")
+        self.reference_path = str(config.path(self.topic.reference))
+        self.reference_text = Path(self.reference_path).read_text(encoding="utf-8")
 
-    @timed("relevance")
-    def process_item(self, item: Article, spider: Spider) -> Article:
+    def process_item(self, item: Article, spider: Spider) -> Article | Deferred:
         from crawler.relevance import score_relevance
+        from crawler.workers import score
 
+        if getattr(spider, "cpu", None) is not None:
+            d = spider.cpu.run_timed(score, item, self.topic, self.reference_path)
+            return d.addCallback(lambda done: self._judge(item, spider, *done))
+        started = time.perf_counter()
         rel = score_relevance(item, self.topic, reference_text=self.reference_text)
+        return self._judge(item, spider, rel, time.perf_counter() - started)
+
+    def _judge(self, item: Article, spider: Spider, rel: Any, seconds: float) -> Article:
+        self.stats.inc_value("rasad/time/relevance", seconds)
         item.topic = self.topic.name
         item.relevance = round(float(rel.score), 4)
         item.relevance_reason = rel.reason
@@ -195,7 +209,11 @@ class RelevancePipeline(_Stage):
 
 
 class ComparePipeline(_Stage):
-    """Compares with the topic's reference and assigns a story cluster (MinHash LSH)."""
+    """Compares with the topic's reference and assigns a story cluster (MinHash LSH).
+
+    The comparison runs in the crawl's worker processes when it has them; the story index, which
+    every article updates in turn, stays in the crawl's thread.
+    """
 
     def __init__(self, crawler: Crawler):
         from crawler.clusters import StoryIndex
@@ -203,8 +221,9 @@ class ComparePipeline(_Stage):
 
         super().__init__(crawler)
         self.config = config_of(crawler)
-        topic = topic_of(crawler)
-        self.reference = Reference.from_topic(topic, self.config.path(topic.reference))
+        self.topic = topic_of(crawler)
+        self.reference_path = str(self.config.path(self.topic.reference))
+        self.reference = Reference.from_topic(self.topic, Path(self.reference_path))
         self.stories = StoryIndex()
 
     @timed("seed_stories")
@@ -229,12 +248,21 @@ class ComparePipeline(_Stage):
         finally:
             store.close()
 
-    @timed("compare")
-    def process_item(self, item: Article, spider: Spider) -> Article:
+    def process_item(self, item: Article, spider: Spider) -> Article | Deferred:
         from crawler.compare import article_text, compare
+        from crawler.workers import compare_text
 
         text = article_text(item.lead, item.body)
+        if getattr(spider, "cpu", None) is not None:
+            d = spider.cpu.run_timed(compare_text, text, self.topic, self.reference_path, self.config.compare,
+                                     item.title, item.published_at)
+            return d.addCallback(lambda done: self._apply(item, text, *done))
+        started = time.perf_counter()
         c = compare(text, self.reference, self.config.compare, title=item.title, published_at=item.published_at)
+        return self._apply(item, text, c, time.perf_counter() - started)
+
+    def _apply(self, item: Article, text: str, c: Any, seconds: float) -> Article:
+        started = time.perf_counter()
         item.similarity = c.similarity
         item.relation = c.relation
         item.facts_shared = c.facts_shared
@@ -244,11 +272,18 @@ class ComparePipeline(_Stage):
         item.novel_sentences = c.novel_sentences
         item.story_id = str(self.stories.add(item.doc_id, text))
         self.stats.inc_value(f"rasad/relation/{c.relation}")
+        self.stats.inc_value("rasad/time/compare", seconds + time.perf_counter() - started)
         return item
 
 
 class StorePipeline(_Stage):
-    """Bulk upserts into Elasticsearch (spooled to disk when it is down) and remembers dropped URLs."""
+    """Bulk upserts into Elasticsearch (spooled to disk when it is down) and remembers dropped URLs.
+
+    Each batch is written in a background thread, so the crawl keeps fetching and extracting while
+    Elasticsearch works. Writes stay in order, one batch after the other (a batch's URLs to remember,
+    feed validators among them, are written only after its articles), and closing the spider waits
+    for the last one.
+    """
 
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
@@ -256,6 +291,7 @@ class StorePipeline(_Stage):
         self.batch_size = crawler.settings.getint("RASAD_STORE_BATCH", 50)
         self.batch: list[Article] = []
         self.store: Any = None
+        self._writes: Deferred = succeed(None)  # the tail of the chain of background writes
 
     def open_spider(self, spider: Spider) -> None:
         from crawler.store import Store
@@ -273,44 +309,71 @@ class StorePipeline(_Stage):
             self.flush(spider)
         return item
 
-    def flush(self, spider: Spider) -> None:
-        """Write the pending batch and the URLs to remember."""
+    def flush(self, spider: Spider) -> Deferred:
+        """Queue the pending batch and the URLs to remember for writing; the Deferred fires once written."""
         batch, self.batch = self.batch, []
+        remember, spider.to_remember = spider.to_remember, []
+        if not batch and not remember:
+            return self._writes
+
+        def write(_: Any) -> Deferred:
+            return deferToThread(self._write, batch, remember)
+
+        self._writes.addCallback(write)
+        self._writes.addCallback(lambda outcome: self._account(batch, remember, *outcome))
+        self._writes.addErrback(lambda failure: log.error("store write failed: %s", failure.getTraceback()))
+        return self._writes
+
+    def _write(self, batch: list[Article], remember: list[dict[str, str]]) -> tuple[Any, bool, str | None, float]:
+        """In a background thread: the articles, then the URLs to remember.
+
+        Returns (IndexResult, spool failed, error remembering the URLs, seconds).
+        """
+        from crawler.store import IndexResult
+
+        started = time.perf_counter()
+        result, spool_failed = IndexResult(), False
         if batch:
             try:
                 result = self.store.index_articles(batch)
             except SpoolError as exc:
-                from crawler.store import IndexResult
-
                 # Elasticsearch down and the spool unwritable: count the loss. The pages are not
                 # remembered either, so the next run fetches them again.
                 log.error("%d articles neither indexed nor spooled: %s", len(batch), exc)
-                result = IndexResult(failed=len(batch), errors=[str(exc)])
-                self.stats.inc_value("rasad/errors/spool")
-            for key in ("indexed", "spooled", "failed", "created", "updated"):
-                self.stats.inc_value(f"rasad/{key}", getattr(result, key))
-            for err in result.errors[:5]:
-                log.error("not indexed: %s", err)
-            if not result.failed:
-                for a in batch:
-                    self.stats.inc_value(f"rasad/source/{a.source}/stored")
-            for a in batch:  # new or updated document, from the bulk response
-                outcome = result.outcomes.get(a.doc_id)
-                if outcome:
-                    self.stats.inc_value(f"rasad/source/{a.source}/{'created' if outcome == 'created' else 'updated'}")
-        remember, spider.to_remember = spider.to_remember, []
+                result, spool_failed = IndexResult(failed=len(batch), errors=[str(exc)]), True
+        remember_error = None
         if remember:
             try:
                 self.store.remember_urls(remember)
             except SpoolError as exc:  # only costs refetching these pages next run
-                log.error("%d URLs not remembered: %s", len(remember), exc)
-                return
+                remember_error = str(exc)
+        return result, spool_failed, remember_error, time.perf_counter() - started
+
+    def _account(self, batch: list[Article], remember: list[dict[str, str]], result: Any, spool_failed: bool,
+                 remember_error: str | None, seconds: float) -> None:
+        """In the crawl's thread: the counts of one write."""
+        self.stats.inc_value("rasad/time/store_write", seconds)
+        if spool_failed:
+            self.stats.inc_value("rasad/errors/spool")
+        for key in ("indexed", "spooled", "failed", "created", "updated"):
+            self.stats.inc_value(f"rasad/{key}", getattr(result, key))
+        for err in result.errors[:5]:
+            log.error("not indexed: %s", err)
+        if batch and not result.failed:
+            for a in batch:
+                self.stats.inc_value(f"rasad/source/{a.source}/stored")
+        for a in batch:  # new or updated document, from the bulk response
+            outcome = result.outcomes.get(a.doc_id)
+            if outcome:
+                self.stats.inc_value(f"rasad/source/{a.source}/{'created' if outcome == 'created' else 'updated'}")
+        if remember_error:
+            log.error("%d URLs not remembered: %s", len(remember), remember_error)
+        elif remember:
             # Feed validators ride along (crawler.spiders.news); they are not remembered pages.
             self.stats.inc_value("rasad/remembered", sum(1 for e in remember if e.get("status") != "feed-validators"))
 
-    @timed("store")
-    def close_spider(self, spider: Spider) -> None:
-        try:
-            self.flush(spider)
-        finally:
+    def close_spider(self, spider: Spider) -> Deferred:
+        def close(_: Any) -> None:
             self.store.close()
+
+        return self.flush(spider).addBoth(close)

@@ -49,6 +49,9 @@ FEED_EXPORT_ENCODING = "utf-8"
 RASAD_SITEMAP_MAX_DEPTH = 3
 # Articles handed to the store in one bulk request.
 RASAD_STORE_BATCH = 50
+# Worker processes for extraction, relevance and comparison (0: one per core); None runs them in the
+# reactor thread (a spider built without settings_for, as in unit tests).
+RASAD_CPU_WORKERS: int | None = None
 
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt: a refused address must not even get its robots.txt fetched.
@@ -101,6 +104,7 @@ def settings_for(config: Config) -> dict[str, Any]:
         RASAD_ALLOW_PRIVATE_ADDRESSES=c.allow_private_addresses,
         # GDELT's published limit: one request at a time, a fixed delay between them (no randomising).
         DOWNLOAD_SLOTS={"gdelt": {"concurrency": 1, "delay": c.gdelt_delay, "randomize_delay": False}},
+        RASAD_CPU_WORKERS=c.cpu_workers,
     )
     if c.close_after_items:
         s["CLOSESPIDER_ITEMCOUNT"] = c.close_after_items

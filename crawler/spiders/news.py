@@ -17,6 +17,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
@@ -138,13 +139,24 @@ class NewsSpider(scrapy.Spider):
         self.to_remember: list[dict[str, str]] = []
         self.validators = {k: dict(v) for k, v in (validators or {}).items()}
         self.invalidated: set[str] = set()
+        self.cpu: Any = None  # crawler.workers.CpuPool when the crawl has worker processes
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         # A redirect back to an URL already requested is dropped by the dupefilter: that is a loop.
         crawler.signals.connect(spider.on_dropped, signal=signals.request_dropped)
+        workers = crawler.settings.get("RASAD_CPU_WORKERS")
+        if workers is not None:
+            from crawler.workers import CpuPool
+
+            spider.cpu = CpuPool(int(workers))
+            crawler.signals.connect(spider.close_workers, signal=signals.spider_closed)
         return spider
+
+    def close_workers(self) -> None:
+        if self.cpu is not None:
+            self.cpu.close()
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -405,24 +417,33 @@ class NewsSpider(scrapy.Spider):
 
     # -- articles -------------------------------------------------------------------------------
 
-    def parse_article(self, response: Response, source: str, via: str, discovered_at: str) -> Iterable[Article]:
-        """Extract one article; an unextractable page is counted and remembered, and the crawl goes on."""
+    async def parse_article(self, response: Response, source: str, via: str, discovered_at: str) -> list[Article]:
+        """Extract one article; an unextractable page is counted and remembered, and the crawl goes on.
+
+        Extraction runs in the crawl's worker processes (crawler.workers) when it has them.
+        """
         from crawler.extract import ExtractionError, extract  # late: heavy imports (trafilatura)
+        from crawler.workers import extract_page
 
         self._inc("fetched", source)
         src = self.by_name.get(source)
         ctype = response.headers.get("Content-Type", b"").decode("latin-1") or None
+        selectors = src.selectors if src else None
         started = time.perf_counter()
         try:
-            article = extract(response.body, response.url, selectors=src.selectors if src else None, content_type=ctype)
+            if self.cpu is not None:
+                d = self.cpu.run_timed(extract_page, response.body, response.url, selectors, ctype)
+                article, seconds = await maybe_deferred_to_future(d)
+            else:
+                article = extract(response.body, response.url, selectors=selectors, content_type=ctype)
+                seconds = time.perf_counter() - started
         except ExtractionError as exc:
             self._inc("errors/extraction", source)
             log.info("discarding %s: %s", response.url, exc)
             self.to_remember.append({"url": canonical(response.url), "status": "failed", "reason": str(exc)[:200]})
-            return
-        finally:
-            # Seconds spent per stage (rasad/time/<stage>): `make bench` reports each stage's share.
-            self.crawler.stats.inc_value("rasad/time/extract", time.perf_counter() - started)
+            return []
+        # Seconds spent per stage (rasad/time/<stage>; in a worker, that worker's time): `make bench`.
+        self.crawler.stats.inc_value("rasad/time/extract", seconds)
         article.source = source
         article.source_name = src.display_name if src else source
         article.domain = urlsplit(response.url).hostname
@@ -434,7 +455,7 @@ class NewsSpider(scrapy.Spider):
         for old in response.meta.get("redirect_urls", []):
             self.to_remember.append({"url": canonical(old), "status": "redirected", "reason": canonical(response.url)})
         self._inc("extracted", source)
-        yield article
+        return [article]
 
     def on_error(self, failure: Failure) -> None:
         """Count a failed request by kind; a page gone for good is remembered."""

@@ -1,0 +1,111 @@
+"""The crawl's CPU-heavy stages (extraction, relevance, comparison) in a pool of worker processes.
+
+Scrapy runs callbacks and item pipelines in its one reactor thread; extraction and comparison are
+pure Python under the GIL, so done there they kept one core busy and left the others idle while the
+reactor waited on them. Here each stage is a plain function sent to a process pool (one process per
+core, started with `spawn` so no reactor state or lock is copied into them); the reactor gets a
+Deferred and goes on fetching. The Reference a comparison needs is prepared once per worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+from twisted.internet.defer import Deferred
+
+from crawler.config import CompareConfig, TopicConfig
+from crawler.items import Article
+from crawler.sources.base import Selectors
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def _ignore_signals() -> None:
+    # The crawl process handles Ctrl-C and SIGTERM (Scrapy's graceful stop) and then shuts the pool down.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+class CpuPool:
+    """A process pool whose results arrive as Deferreds in the reactor thread."""
+
+    def __init__(self, processes: int = 0) -> None:
+        self.processes = processes or os.cpu_count() or 1
+        self._pool = ProcessPoolExecutor(
+            self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_signals
+        )
+
+    def run(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> Deferred[T]:
+        """func(*args, **kwargs) in a worker; the Deferred fires in the reactor thread."""
+        from twisted.internet import reactor
+
+        d: Deferred[T] = Deferred()
+
+        def done(future: Future[T]) -> None:
+            exc = future.exception()
+            if exc is not None:
+                reactor.callFromThread(d.errback, exc)  # type: ignore[attr-defined]
+            else:
+                reactor.callFromThread(d.callback, future.result())  # type: ignore[attr-defined]
+
+        self._pool.submit(func, *args, **kwargs).add_done_callback(done)
+        return d
+
+    def run_timed(self, func: Callable[..., T], *args: Any) -> Deferred[tuple[T, float]]:
+        """(func(*args), seconds it took in the worker), for the crawl's per-stage times."""
+        return self.run(timed_call, func, *args)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+# -- the stages, as run inside a worker ---------------------------------------------------------
+
+
+def timed_call(func: Callable[..., T], *args: Any) -> tuple[T, float]:
+    started = time.perf_counter()
+    value = func(*args)
+    return value, time.perf_counter() - started
+
+
+def extract_page(body: bytes, url: str, selectors: Selectors | None, content_type: str | None) -> Article:
+    """crawler.extract.extract of one fetched page (ExtractionError travels back to the caller)."""
+    from crawler.extract import extract
+
+    return extract(body, url, selectors=selectors, content_type=content_type)
+
+
+@lru_cache(maxsize=4)
+def _reference_text(path: str) -> str:
+    return Path(path).read_text(encoding="utf-8")
+
+
+def score(item: Article, topic: TopicConfig, reference_path: str) -> Any:
+    """crawler.relevance.score_relevance against the topic's reference article."""
+    from crawler.relevance import score_relevance
+
+    return score_relevance(item, topic, reference_text=_reference_text(reference_path))
+
+
+_REFERENCES: dict[tuple[str, str], Any] = {}
+
+
+def compare_text(text: str, topic: TopicConfig, reference_path: str, config: CompareConfig,
+                 title: str, published_at: str | None) -> Any:
+    """crawler.compare.compare against the topic's reference, prepared once per worker."""
+    from crawler.compare import Reference, compare
+
+    key = (topic.name, reference_path)
+    if key not in _REFERENCES:
+        _REFERENCES[key] = Reference.from_topic(topic, Path(reference_path))
+    return compare(text, _REFERENCES[key], config, title=title, published_at=published_at)
