@@ -8,7 +8,10 @@ compare + story cluster -> bulk store. Time per stage comes from the crawl's own
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import resource
+import subprocess
 import sys
 import tempfile
 import threading
@@ -18,13 +21,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.bench_bulk import bench_config, drop_prefix
-from bench.site import OUTLETS, start_scaled_site
+from bench.site import OUTLETS, _rel, start_scaled_site
 from crawler.config import Config
 from crawler.run import run_crawl
+from crawler.sources.registry import get_source
 from crawler.store import Store
 
 # Stages in data-flow order, as the spider and pipelines name them.
-STAGES = ("extract", "canonical", "date_window", "language", "relevance", "compare", "store", "seed_stories")
+STAGES = ("extract", "canonical", "date_window", "language", "relevance", "compare", "store", "store_write",
+          "seed_stories")
 POLL_S = 0.2
 # Pages built on the stored fixture layouts keep their 2020 dates: the window reaches back to them.
 SINCE = datetime(2015, 1, 1, tzinfo=UTC)
@@ -100,7 +105,24 @@ def stderr_to(path: Path) -> Iterator[None]:
             os.close(saved)
 
 
-def bench_crawl(config: Config, count: int) -> dict:
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def bare_crawl(base_url: str, log_file: Path) -> dict:
+    """The anchor (bench/bare_spider.py) on the same site, in its own process: counts, seconds, CPU seconds."""
+    sitemaps = [f"{base_url}/{outlet}{_rel(url)}" for outlet in OUTLETS for url in get_source(outlet).sitemaps]
+    cpu = _children_cpu_s()
+    with open(log_file, "wb") as log:
+        out = subprocess.run([sys.executable, "-m", "bench.bare_spider", *sitemaps], stdout=subprocess.PIPE,
+                             stderr=log, check=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["cpu_s"] = _children_cpu_s() - cpu
+    return result
+
+
+def bench_crawl(config: Config, count: int, anchor: bool = True) -> dict:
     """Crawl `count` generated pages once; return throughput, time per stage and peak memory."""
     server = start_scaled_site(count)
     with tempfile.TemporaryDirectory(prefix="rasad-bench-") as tmp:
@@ -110,9 +132,12 @@ def bench_crawl(config: Config, count: int) -> dict:
         try:
             log_file = Path(tmp) / "crawl.log"
             with PeakMemory() as mem, stderr_to(log_file):
+                cpu = _children_cpu_s()
                 started = time.perf_counter()
                 stats = run_crawl(cfg, since=SINCE, run_id="bench")
                 wall = time.perf_counter() - started
+                cpu = _children_cpu_s() - cpu  # the crawl process and its worker processes
+            bare = bare_crawl(server.base_url, Path(tmp) / "bare.log") if anchor else None
             log_lines = len(log_file.read_bytes().splitlines())
             store.refresh()
             stored = store.count()
@@ -137,6 +162,8 @@ def bench_crawl(config: Config, count: int) -> dict:
         "errors": stats.error_kinds,
         "crawl_s": stats.duration_s,
         "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
+        "bare": bare,
         "stages": stages,
         "peak_rss_mib": round(mem.peak_kib / 1024, 1),
         "log_lines": log_lines,

@@ -59,6 +59,14 @@ _NORMALIZE_TABLE = {
     **_DIGIT_MAP,
     **_CHAR_MAP,
 }
+# stems()'s folding before the stemmer, in one table: zero-width marks, diacritics and tatweel
+# deleted, digits to ASCII, alef/yaa/kaf forms folded (taa marbuta kept).
+_PRESTEM_TABLE = {
+    **{c: None for c in range(0x10000) if _DIACRITICS.match(chr(c)) or _ZERO_WIDTH.match(chr(c))},
+    ord(_TATWEEL): None,
+    **_DIGIT_MAP,
+    **_PRESTEM_MAP,
+}
 _WS = re.compile(r"\s+")
 _TOKEN = re.compile(r"[\w]+", re.UNICODE)
 _ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f]")
@@ -163,15 +171,22 @@ def stems(text: str, *, drop_stopwords: bool = True) -> list[str]:
     """Stemmed, normalised tokens of a text, by default without stopwords.
 
     The stemmer sees the token before letter folding (it needs taa marbuta and hamza forms);
-    the stem is then normalised so that spelling variants meet.
+    the stem is then normalised so that spelling variants meet. Worked out once per distinct
+    whitespace-separated word (news vocabulary repeats), then only looked up.
     """
-    raw = _TOKEN.findall(strip_diacritics(_ZERO_WIDTH.sub("", text or "")).translate(_DIGIT_MAP).translate(_PRESTEM_MAP))
-    out = []
-    for tok in raw:
-        if drop_stopwords and normalize_word(tok) in STOPWORDS:
-            continue
-        out.append(stem(tok))
+    out: list[str] = []
+    for word in (text or "").split():
+        for stemmed, is_stopword in _word_stems(word):
+            if not (drop_stopwords and is_stopword):
+                out.append(stemmed)
     return out
+
+
+@lru_cache(maxsize=300_000)
+def _word_stems(word: str) -> tuple[tuple[str, bool], ...]:
+    """(stem, is a stopword) of each token in one whitespace-free piece of text."""
+    raw = _TOKEN.findall(word.translate(_PRESTEM_TABLE))
+    return tuple((stem(tok), normalize_word(tok) in STOPWORDS) for tok in raw)
 
 
 def arabic_ratio(text: str) -> float:

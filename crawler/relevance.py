@@ -141,9 +141,12 @@ def score_relevance(article: Article, topic: TopicConfig, reference_text: str | 
         # is not counted again as the town.
         title_hits = [m["name"] for m in term.pattern.finditer(title)]
         body_hits = [m["name"] for m in term.pattern.finditer(body)]
-        title, body = term.pattern.sub(" ", title), term.pattern.sub(" ", body)
         if not title_hits and not body_hits:
             continue
+        if title_hits:
+            title = term.pattern.sub(" ", title)
+        if body_hits:
+            body = term.pattern.sub(" ", body)
         miss *= 1 - _contribution(term, len(title_hits), len(body_hits))
         matched.extend(h for h in dict.fromkeys(title_hits + body_hits) if h not in matched)
         if title_hits:

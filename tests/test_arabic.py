@@ -150,3 +150,22 @@ def test_single_table_normalize_matches_the_passes_on_every_stored_text() -> Non
     assert len(texts) > 30
     for text in texts:
         assert normalize(text) == _normalize_in_passes(text)
+
+
+def _stems_in_passes(text: str, drop_stopwords: bool = True) -> list[str]:
+    """stems() as it was written before its word cache: the folds over the whole text, then each token."""
+    from crawler.arabic import _DIGIT_MAP, _PRESTEM_MAP, _TOKEN, _ZERO_WIDTH, STOPWORDS, normalize_word
+
+    raw = _TOKEN.findall(strip_diacritics(_ZERO_WIDTH.sub("", text or "")).translate(_DIGIT_MAP).translate(_PRESTEM_MAP))
+    return [stem(t) for t in raw if not (drop_stopwords and normalize_word(t) in STOPWORDS)]
+
+
+def test_cached_stems_match_the_passes_on_every_stored_text() -> None:
+    root = Path(__file__).resolve().parent
+    texts = [p.read_text(encoding="utf-8") for p in sorted((root / "labelled" / "texts").glob("*.txt"))]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((root / "fixtures" / "site" / "articles").glob("*"))]
+    texts += ["في والمؤتمر\u200bالعالمي مُؤْتَمَرٌ ١٢٣ ــ إلكترونية، «الصين»", ""]
+    assert len(texts) > 20
+    for text in texts:
+        assert stems(text) == _stems_in_passes(text)
+        assert stems(text, drop_stopwords=False) == _stems_in_passes(text, drop_stopwords=False)
