@@ -8,10 +8,26 @@ story's first member, so it is stable as later copies arrive.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
+from functools import lru_cache
 
+import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from crawler.compare import shingles
+
+
+@lru_cache(maxsize=4)
+def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    # They depend only on num_perm and the seed; datasketch would redraw them for every signature,
+    # which was a third of the cost of adding a document.
+    return MinHash(num_perm=num_perm).permutations
+
+
+def signature(text: str, num_perm: int = 64) -> MinHash:
+    """MinHash signature of a text's normalised word 5-shingles (the same in any process)."""
+    m = MinHash(num_perm=num_perm, permutations=_permutations(num_perm))
+    m.update_batch([s.encode("utf-8") for s in shingles(text)])
+    return m
 
 
 class StoryIndex:
@@ -21,9 +37,6 @@ class StoryIndex:
         self.threshold = threshold
         self.num_perm = num_perm
         self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-        # The permutations depend only on num_perm and the seed; datasketch would redraw them for
-        # every signature, which was a third of the cost of adding a document.
-        self._permutations = MinHash(num_perm=num_perm).permutations
         self._hashes: dict[Hashable, MinHash] = {}
         self._story: dict[Hashable, Hashable] = {}
 
@@ -32,18 +45,17 @@ class StoryIndex:
 
     def minhash(self, text: str) -> MinHash:
         """MinHash signature of a text's normalised word 5-shingles."""
-        m = MinHash(num_perm=self.num_perm, permutations=self._permutations)
-        m.update_batch([s.encode("utf-8") for s in shingles(text)])
-        return m
+        return signature(text, self.num_perm)
 
-    def add(self, doc_id: Hashable, text: str, story: Hashable | None = None) -> Hashable:
+    def add(self, doc_id: Hashable, text: str, story: Hashable | None = None, sig: MinHash | None = None) -> Hashable:
         """Index a document and return its story id (an earlier near-duplicate's story, else its own id).
 
         `story` is a story id decided earlier (a stored article's): the document joins it without a look-up.
+        `sig` is the text's signature computed elsewhere (a crawl's worker process), saving it here.
         """
         if doc_id in self._story:
             return self._story[doc_id]
-        m = self.minhash(text)
+        m = sig if sig is not None else self.minhash(text)
         if story is None:
             best, best_sim = None, self.threshold
             # LSH gives candidates; the signature estimate confirms them (LSH alone lets some far pairs in).

@@ -255,13 +255,13 @@ class ComparePipeline(_Stage):
         text = article_text(item.lead, item.body)
         if getattr(spider, "cpu", None) is not None:
             d = spider.cpu.run_timed(compare_text, text, self.topic, self.reference_path, self.config.compare,
-                                     item.title, item.published_at)
-            return d.addCallback(lambda done: self._apply(item, text, *done))
+                                     item.title, item.published_at, self.stories.num_perm)
+            return d.addCallback(lambda done: self._apply(item, text, *done[0], done[1]))
         started = time.perf_counter()
         c = compare(text, self.reference, self.config.compare, title=item.title, published_at=item.published_at)
-        return self._apply(item, text, c, time.perf_counter() - started)
+        return self._apply(item, text, c, None, time.perf_counter() - started)
 
-    def _apply(self, item: Article, text: str, c: Any, seconds: float) -> Article:
+    def _apply(self, item: Article, text: str, c: Any, sig: Any, seconds: float) -> Article:
         started = time.perf_counter()
         item.similarity = c.similarity
         item.relation = c.relation
@@ -270,7 +270,7 @@ class ComparePipeline(_Stage):
         item.facts_missing = c.facts_missing
         item.facts_other_edition = c.facts_other_edition
         item.novel_sentences = c.novel_sentences
-        item.story_id = str(self.stories.add(item.doc_id, text))
+        item.story_id = str(self.stories.add(item.doc_id, text, sig=sig))
         self.stats.inc_value(f"rasad/relation/{c.relation}")
         self.stats.inc_value("rasad/time/compare", seconds + time.perf_counter() - started)
         return item

@@ -101,11 +101,13 @@ _REFERENCES: dict[tuple[str, str], Any] = {}
 
 
 def compare_text(text: str, topic: TopicConfig, reference_path: str, config: CompareConfig,
-                 title: str, published_at: str | None) -> Any:
-    """crawler.compare.compare against the topic's reference, prepared once per worker."""
+                 title: str, published_at: str | None, num_perm: int) -> tuple[Any, Any]:
+    """crawler.compare.compare against the topic's reference (prepared once per worker), and the
+    text's story signature (crawler.clusters.signature), so the crawl's thread only looks it up."""
+    from crawler.clusters import signature
     from crawler.compare import Reference, compare
 
     key = (topic.name, reference_path)
     if key not in _REFERENCES:
         _REFERENCES[key] = Reference.from_topic(topic, Path(reference_path))
-    return compare(text, _REFERENCES[key], config, title=title, published_at=published_at)
+    return compare(text, _REFERENCES[key], config, title=title, published_at=published_at), signature(text, num_perm)

@@ -44,3 +44,20 @@ def test_story_index_is_incremental_and_idempotent():
     assert index.add("c", text_of(next(i for i in ITEMS if i["id"] == "copy_09"))) == "a"
     assert index.add("a", "نص آخر تماما") == "a"  # re-adding keeps the stored story
     assert len(index) == 3 and index.story_of("c") == "a" and index.story_of("zzz") is None
+
+
+def test_a_signature_made_in_another_process_is_the_same() -> None:
+    """Crawl workers compute signatures for the crawl's story index: they must match its own."""
+    import subprocess
+    import sys
+
+    from crawler.clusters import StoryIndex, signature
+
+    text = "افتتح المؤتمر العالمي للإنترنت في ووتشن بمشاركة شركات ودول من أنحاء العالم اليوم"
+    code = ("import sys; from crawler.clusters import signature; "
+            "print(' '.join(map(str, signature(sys.argv[1]).hashvalues)))")
+    out = subprocess.run([sys.executable, "-c", code, text], capture_output=True, text=True, check=True).stdout
+    assert out.split() == [str(v) for v in signature(text).hashvalues]
+    index = StoryIndex()
+    index.add("a", text)
+    assert index.add("b", "", sig=signature(text)) == "a"  # joins by the given signature, not by the text

@@ -126,6 +126,31 @@ def test_bulk_throughput_smoke(store: Store) -> None:
     assert store.count() == n
 
 
+def test_concurrent_bulk_chunks_report_every_document(store: Store) -> None:
+    """Chunks sent at once (store.BULK_THREADS) add up: every id's outcome, created then updated."""
+    from crawler.store import BULK_THREADS
+
+    store.config.elasticsearch.bulk_chunk_size = 40
+    articles = [make_article(i) for i in range(40 * BULK_THREADS * 2 + 7)]  # more chunks than threads
+    first = store.index_articles(articles)
+    assert (first.indexed, first.created, first.updated, first.failed) == (len(articles), len(articles), 0, 0)
+    assert set(first.outcomes) == {a.doc_id for a in articles}
+    again = store.index_articles(articles)
+    assert (again.indexed, again.created, again.updated) == (len(articles), 0, len(articles))
+    assert store.count() == len(articles)
+
+
+def test_unreachable_node_spools_every_chunk(config, tmp_path) -> None:
+    """With several chunks in flight, an unreachable node still spools the whole write."""
+    down_cfg = load_config(write_config(tmp_path / "down", f"http://127.0.0.1:{free_port()}",
+                                        config.elasticsearch.index_prefix), env={})
+    down_cfg.spool.dir = str(tmp_path / "spool")
+    down_cfg.elasticsearch.bulk_chunk_size = 10
+    result = Store(down_cfg).index_articles([make_article(i) for i in range(95)])
+    assert (result.indexed, result.spooled) == (0, 95)
+    assert Store(down_cfg).spool.pending() == 95
+
+
 def _port_free(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) != 0
