@@ -374,6 +374,14 @@ class StorePipeline(_Stage):
 
     def close_spider(self, spider: Spider) -> Deferred:
         def close(_: Any) -> None:
-            self.store.close()
+            try:
+                # Once per crawl, so that readers in other processes (the digest) see this crawl's
+                # documents without refreshing before every query.
+                for kind in ("articles", "seen"):
+                    self.store.refresh(kind)
+            except Exception as exc:  # noqa: BLE001 - Elasticsearch down: the spool has the writes
+                log.warning("indices not refreshed after the crawl: %s", exc)
+            finally:
+                self.store.close()
 
         return self.flush(spider).addBoth(close)

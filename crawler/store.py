@@ -36,6 +36,10 @@ VALIDATOR_FIELDS = ("etag", "last_modified", "window_since")
 # Bulk requests in flight at once for one write (as helpers.parallel_bulk's default thread_count):
 # one request at a time left the node idle while the client built and parsed each one.
 BULK_THREADS = 4
+# Indices this process wrote to since it last refreshed them. A read refreshes only those: a forced
+# refresh before every scan cost the digest query a third of its time. Writes from another process
+# (a crawl) are refreshed by that process when it finishes (StorePipeline.close_spider).
+_UNREFRESHED: set[str] = set()
 
 
 class StoreError(Exception):
@@ -164,6 +168,7 @@ class Store:
         return next(iter(result.values()))["mappings"]
 
     def refresh(self, kind: str = "articles") -> None:
+        _UNREFRESHED.discard(self.aliases[kind])
         self.client.indices.refresh(index=self.aliases[kind])
 
     # -- writes -------------------------------------------------------------------------------
@@ -217,6 +222,8 @@ class Store:
             self.spool.write(actions)
             result.spooled = len(actions)
             log.warning("Elasticsearch unreachable (%s): spooled %d actions to %s", type(exc).__name__, len(actions), self.spool.dir)
+        finally:  # after the write, so a refresh made while it ran does not hide its last chunks
+            _UNREFRESHED.update(a["_index"] for a in actions)
         return result
 
     def _bulk(self, actions: list[dict[str, Any]], result: IndexResult) -> None:
@@ -285,6 +292,7 @@ class Store:
             except UNREACHABLE:
                 log.warning("Elasticsearch still unreachable; %d spool files kept", len(self.spool.files()))
                 break
+            _UNREFRESHED.update(a["_index"] for a in actions)
             if result.failed:
                 log.error("spool file %s: %d actions rejected; file kept for inspection", path, result.failed)
                 continue
@@ -328,18 +336,25 @@ class Store:
     def scan(
         self, kind: str, query: dict[str, Any] | None = None, fields: list[str] | None = None, page: int = 1000
     ) -> Iterator[dict[str, Any]]:
-        """Every matching document (with its "id"), paged with search_after (works on 7.10 OSS and 8)."""
+        """Every matching document (with its "id"), paged with search_after (works on 7.10 OSS and 8).
+
+        Documents this process wrote are made visible first (one refresh after writes, not one per scan).
+        """
         self._ensure_compat()
         index = self.aliases[kind]
-        try:
-            self.client.indices.refresh(index=index)
-        except NotFoundError:
-            return
+        if index in _UNREFRESHED:
+            try:
+                self.refresh(kind)
+            except NotFoundError:
+                return
         body: dict[str, Any] = {"query": query or {"match_all": {}}, "size": page, "sort": [{"_id": "asc"}]}
         if fields is not None:
             body["_source"] = fields
         while True:
-            hits = self.client.search(index=index, **body)["hits"]["hits"]
+            try:
+                hits = self.client.search(index=index, **body)["hits"]["hits"]
+            except NotFoundError:  # no such index yet: nothing stored
+                return
             for h in hits:
                 yield {"id": h["_id"], **h["_source"]}
             if len(hits) < page:

@@ -154,3 +154,18 @@ def test_unreachable_node_spools_every_chunk(config, tmp_path) -> None:
 def _port_free(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_reads_refresh_only_after_this_process_wrote(store: Store) -> None:
+    """A scan no longer forces a refresh each time: only writes made through the store are refreshed.
+
+    Automatic refreshes are switched off on the test index, so what a scan sees is what was refreshed.
+    """
+    store.client.indices.put_settings(index=store.articles, body={"index": {"refresh_interval": "-1"}})
+    store.index_articles([make_article(1)])
+    assert [d["id"] for d in store.search_articles()] == [make_article(1).doc_id]  # our write: refreshed
+    # A document written behind the store's back (as by another process) stays unseen until a refresh.
+    store.client.index(index=store.articles, id="outside", body={"url": "https://news.example/ar/x"})
+    assert len(store.search_articles()) == 1
+    store.refresh()
+    assert len(store.search_articles()) == 2
