@@ -78,3 +78,37 @@ def bench_make_digest(config: Config, count: int) -> dict:
     finally:
         drop_prefix(store)
         store.close()
+
+
+def bench_digest_query(config: Config, count: int = 1_000, repeats: int = 30) -> dict:
+    """The digest's query (Store.search_articles over a one-day window) beside one raw search of the
+    same filter through the client, alternating; p50 / p95 in ms of each."""
+    cfg = bench_config(config)
+    store = Store(cfg)
+    store.init()
+    try:
+        docs = article_docs(count)
+        for d in docs:  # every document in the last day before PERIOD_END
+            d["indexed_at"] = (PERIOD_END - timedelta(seconds=60 + hash(d["id"]) % 80_000)).isoformat()
+        store.index_articles(docs)
+        store.refresh()
+        since = PERIOD_END - timedelta(days=1)
+        query = {"bool": {"filter": [{"range": {"indexed_at": {"gte": since.isoformat(), "lt": PERIOD_END.isoformat()}}},
+                                     {"term": {"topic": "wic-2020"}}]}}
+        ours, raw = [], []
+        for _ in range(repeats):
+            t, found = _timed(store.search_articles, since, PERIOD_END, topic="wic-2020")
+            ours.append(t)
+            t, hits = _timed(store.client.search, index=store.articles, body={"query": query, "size": count + 10})
+            raw.append(t)
+        if len(found) != len(hits["hits"]["hits"]):
+            raise RuntimeError(f"digest query found {len(found)}, the raw search {len(hits['hits']['hits'])}")
+
+        def pct(values: list[float], q: float) -> float:
+            return 1000 * sorted(values)[min(len(values) - 1, int(q * len(values)))]
+
+        return {"docs": len(found), "p50": pct(ours, 0.5), "p95": pct(ours, 0.95),
+                "raw_p50": pct(raw, 0.5), "raw_p95": pct(raw, 0.95)}
+    finally:
+        drop_prefix(store)
+        store.close()

@@ -40,13 +40,23 @@ def _pct(part: float, whole: float) -> str:
 
 def extraction(n: int) -> Section:
     def run(config: Config) -> Iterator[Item]:
-        from bench.bench_extract import bench_extract
+        from bench.bench_extract import bench_extract, bench_real
 
+        real = bench_real()
+        ms, f1 = real["ms"], real["f1"]
+        yield (f"CPU per page, {real['pages']} real news pages (bench/real_pages: {', '.join(real['languages'])}); "
+               "anchor: plain trafilatura.extract on the same bytes, alternating page by page",
+               f"Rasad {ms['rasad']:.1f} ms, trafilatura.extract {ms['trafilatura']:.1f} ms "
+               f"(ratio {ms['rasad'] / ms['trafilatura']:.2f}x)")
+        yield (f"token F1 against the expected article text, the same {real['pages']} real pages (mean)",
+               f"Rasad {f1['rasad']:.3f}, trafilatura.extract {f1['trafilatura']:.3f}, with include_comments=False "
+               f"{f1['trafilatura_no_comments']:.3f}; empty bodies {real['empty']['rasad']} / "
+               f"{real['empty']['trafilatura']}")
         r = bench_extract(n)
         yield (f"time per page, {n:,} generated pages in {r['layouts']} layouts",
                f"Rasad {r['rasad_ms']:.2f} ms, trafilatura.extract {r['trafilatura_ms']:.2f} ms "
                f"(ratio {r['rasad_ms'] / r['trafilatura_ms']:.2f}x)")
-        yield ("body token F1 against the generated body (mean)",
+        yield ("body token F1 against the generated body (mean; pages built by bench/pages.py, not real ones)",
                f"Rasad {r['rasad_vs_truth']:.3f}, trafilatura.extract {r['trafilatura_vs_truth']:.3f}")
         yield ("agreement Rasad vs trafilatura.extract (mean token F1 / word-set Jaccard)",
                f"{r['rasad_vs_trafilatura_f1']:.3f} / {r['rasad_vs_trafilatura_jaccard']:.3f}")
@@ -121,7 +131,7 @@ def clusters(sizes: tuple[int, ...]) -> Section:
 
 def digest(n: int) -> Section:
     def run(config: Config) -> Iterator[Item]:
-        from bench.bench_digest import bench_digest_memory, bench_make_digest
+        from bench.bench_digest import bench_digest_memory, bench_digest_query, bench_make_digest
 
         for listed in (config.digest.max_articles, None):
             r = bench_digest_memory(n, listed)
@@ -129,6 +139,11 @@ def digest(n: int) -> Section:
             yield (f"digest of {n:,} articles in the period, {what}: build / HTML / text / chart",
                    f"{1000 * r['build_s']:.0f} / {1000 * r['html_s']:.0f} / {1000 * r['text_s']:.0f} / "
                    f"{1000 * r['chart_s']:.0f} ms ({r['stories']:,} stories; HTML {r['html_kib']:,.0f} KiB)")
+        q = bench_digest_query(config, min(n, 1_000))
+        yield (f"digest query (Store.search_articles, one-day window, {q['docs']:,} articles); anchor: one raw "
+               "search of the same filter, alternating",
+               f"Rasad p50 {q['p50']:.0f} ms, p95 {q['p95']:.0f} ms; raw search p50 {q['raw_p50']:.0f} ms, "
+               f"p95 {q['raw_p95']:.0f} ms (ratio at p50 {q['p50'] / q['raw_p50']:.2f}x)")
         r = bench_make_digest(config, n)
         yield (f"reports.service.make_digest with {n:,} articles in the store (query, build, render, write files)",
                f"{r['seconds']:.2f} s ({r['articles']:,} articles, status {r['status']})")

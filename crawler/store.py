@@ -334,7 +334,7 @@ class Store:
         return out
 
     def scan(
-        self, kind: str, query: dict[str, Any] | None = None, fields: list[str] | None = None, page: int = 1000
+        self, kind: str, query: dict[str, Any] | None = None, fields: list[str] | None = None, page: int = 5000
     ) -> Iterator[dict[str, Any]]:
         """Every matching document (with its "id"), paged with search_after (works on 7.10 OSS and 8).
 

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from bench.bench_crawl import bench_crawl
-from bench.bench_extract import bench_extract, token_f1
+from bench.bench_extract import bench_extract, bench_real, token_f1
 from bench.pages import make_pages
+from bench.real_pages import real_pages
 from bench.run import _write, run_sections
 from bench.sections import Sizes
 from crawler.config import Config
@@ -50,6 +51,22 @@ def test_extraction_section_compares_both_extractors() -> None:
     assert 0.0 < r["rasad_vs_trafilatura_jaccard"] <= 1.0
 
 
+def test_real_pages_carry_their_address_and_expected_text() -> None:
+    pages = real_pages()
+    assert len(pages) >= 10 and "ar" in {p.language for p in pages}
+    for p in pages:
+        assert p.url.startswith(("http://", "https://")) and len(p.expected) > 300
+        assert b"<html" in p.html[:5000].lower() or b"<!doctype" in p.html[:5000].lower()
+
+
+def test_extraction_beats_plain_trafilatura_on_the_real_pages() -> None:
+    """Accuracy only (CPU is compared in `make bench`): Rasad's body is closer to the expected text."""
+    r = bench_real(rounds=1)
+    assert r["f1"]["rasad"] > r["f1"]["trafilatura"]
+    assert r["f1"]["rasad"] > 0.95 and r["empty"]["rasad"] == 0
+    assert set(r["ms"]) == {"rasad", "trafilatura", "trafilatura_no_comments"}
+
+
 @pytest.mark.es
 @pytest.mark.slow
 def test_crawl_section_times_every_stage(config: Config) -> None:
@@ -57,10 +74,12 @@ def test_crawl_section_times_every_stage(config: Config) -> None:
     assert r["fetched"] == 30 and r["extracted"] == 30
     assert r["errors"] == {}  # the scaled site answers every route the outlets declare (JSON search too)
     assert r["indexed"] > 0 and r["stored"] == r["indexed"]
-    for stage in ("extract", "relevance", "compare", "store"):
+    for stage in ("extract", "relevance", "compare", "store_write"):
         assert r["stages"][stage] > 0, stage
     assert sum(r["stages"].values()) < r["crawl_s"]
     assert r["peak_rss_mib"] > 50  # a Scrapy process with trafilatura loaded
+    assert r["cpu_s"] > 0  # the crawl process and its worker processes
+    assert r["bare"]["fetched"] == 30 and r["bare"]["extracted"] == 30 and r["bare"]["cpu_s"] > 0
 
 
 @pytest.mark.es
