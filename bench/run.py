@@ -52,12 +52,15 @@ def main(argv: list[str] | None = None) -> int:
 
     config = load_config()
     ensure_elasticsearch(config)
-    from bench.sections import FULL, QUICK
+    from bench.sections import BEFORE_THIS_WORK, FULL, QUICK
 
     started = time.perf_counter()
+    load_before = os.getloadavg()
     rows, blocks = run_sections(config, QUICK if args.quick else FULL, args.only)
+    blocks.append(("before this work", BEFORE_THIS_WORK))
+    args.load = (load_before, os.getloadavg())
     if args.only:  # keep the other sections' figures of the previous full run
-        rows, blocks = merge_previous(Path(args.out), rows, blocks, set(args.only))
+        rows, blocks = merge_previous(Path(args.out), rows, blocks, {*args.only, "before this work"})
     _write(Path(args.out), rows, blocks, args, time.perf_counter() - started)
     print(Path(args.out).read_text(encoding="utf-8"))
     return 0
@@ -126,7 +129,10 @@ def _write(path: Path, rows: list[tuple[str, str, str]], blocks: list[tuple[str,
            "previous full run)" if getattr(args, "only", None) else ""),
         "- Elasticsearch: the local 7.10.2 node (1 GiB heap) on the same machine",
         "- the 2 cores are shared with other work on the machine: timings of separate sections vary by",
-        "  10-30% from run to run; the before / after section alternates both sides within one run",
+        "  10-30% from run to run, so every figure stands beside its anchor measured in the same section",
+        "  (alternating where the section says so): read the ratios, not the absolute figures",
+        *([f"- load average (1 min) at the start / end of the run: {args.load[0][0]:.1f} / {args.load[1][0]:.1f} "
+           f"on {os.cpu_count()} cores (other work was running)"] if getattr(args, "load", None) else []),
         "",
         "| section | measurement | value |",
         "|---|---|---|",
