@@ -347,3 +347,29 @@ def test_cli_readable_summary():
     assert proc.returncode == 0
     assert "دمشق تتابع أعمال المؤتمر العالمي الرابع للإنترنت" in proc.stdout
     assert "2017-12-17T19:30:00+00:00" in proc.stdout
+
+
+def test_extraction_error_crosses_process_boundaries() -> None:
+    """The crawl extracts in worker processes: the error must arrive whole (URL and reason)."""
+    import pickle
+
+    from crawler.extract import ExtractionError
+
+    err = pickle.loads(pickle.dumps(ExtractionError("https://news.example/a", "no article text found")))
+    assert (err.url, err.reason, str(err)) == ("https://news.example/a", "no article text found",
+                                               "https://news.example/a: no article text found")
+
+
+def test_repeated_lines_of_an_article_are_kept() -> None:
+    """Recipe steps and interview questions repeat; the body keeps every occurrence."""
+    from crawler.extract import extract
+
+    para = "<p>{}</p>"
+    lines = ["افتتح المؤتمر العالمي للإنترنت أعماله في ووتشن اليوم بحضور واسع من الشركات والدول.",
+             "سؤال: ما الجديد في دورة هذا العام من المؤتمر؟",
+             "أجاب المتحدث بأن الذكاء الاصطناعي والاقتصاد الرقمي في صدارة جدول الأعمال هذا العام.",
+             "سؤال: ما الجديد في دورة هذا العام من المؤتمر؟",
+             "قال إن المعرض يضم أكثر من مئة شركة من الصين وخارجها تعرض أحدث منتجاتها وتقنياتها."]
+    html = f"<html lang='ar'><body><article><h1>حوار</h1>{''.join(para.format(t) for t in lines)}</article></body></html>"
+    body = extract(html, "https://news.example/ar/interview").body
+    assert body.count("سؤال: ما الجديد في دورة هذا العام من المؤتمر؟") == 2
