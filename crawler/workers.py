@@ -30,10 +30,15 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def _ignore_signals() -> None:
+def _start_worker() -> None:
     # The crawl process handles Ctrl-C and SIGTERM (Scrapy's graceful stop) and then shuts the pool down.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # Imported once at start, so that the first page's stage times are the stage's, not the imports'.
+    import crawler.clusters
+    import crawler.compare
+    import crawler.extract
+    import crawler.relevance  # noqa: F401
 
 
 class CpuPool:
@@ -42,7 +47,7 @@ class CpuPool:
     def __init__(self, processes: int = 0) -> None:
         self.processes = processes or os.cpu_count() or 1
         self._pool = ProcessPoolExecutor(
-            self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_signals
+            self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker
         )
 
     def run(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> Deferred[T]:

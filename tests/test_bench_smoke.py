@@ -8,6 +8,7 @@ and a baseline comparison whose outputs match.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from pathlib import Path
 
@@ -76,7 +77,9 @@ def test_crawl_section_times_every_stage(config: Config) -> None:
     assert r["indexed"] > 0 and r["stored"] == r["indexed"]
     for stage in ("extract", "relevance", "compare", "store_write"):
         assert r["stages"][stage] > 0, stage
-    assert sum(r["stages"].values()) < r["crawl_s"]
+    # Stages run in the worker processes and the crawl's threads at once: their seconds overlap, but
+    # cannot exceed the crawl's wall time in every place they run.
+    assert sum(r["stages"].values()) < r["crawl_s"] * ((os.cpu_count() or 1) + 2)
     assert r["peak_rss_mib"] > 50  # a Scrapy process with trafilatura loaded
     assert r["cpu_s"] > 0  # the crawl process and its worker processes
     assert r["bare"]["fetched"] == 30 and r["bare"]["extracted"] == 30 and r["bare"]["cpu_s"] > 0
