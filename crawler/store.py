@@ -116,6 +116,13 @@ class Store:
         self._compat_checked = True
 
     def close(self) -> None:
+        """Refresh what this process left unrefreshed (readers elsewhere do not force it), then close."""
+        for kind, alias in self.aliases.items():
+            if alias in _UNREFRESHED:
+                try:
+                    self.refresh(kind)
+                except Exception:  # noqa: BLE001 - closing goes on; the index refreshes itself within a second
+                    _UNREFRESHED.discard(alias)
         self.client.close()
 
     # -- schema -------------------------------------------------------------------------------
@@ -189,12 +196,23 @@ class Store:
         return self._write(actions)
 
     def record_run(self, run: dict[str, Any]) -> IndexResult:
-        """Write (or update) one run record; `run["run_id"]` is its id."""
-        return self._write([self._upsert_action("runs", run["run_id"], run)])
+        """Write (or update) one run record; `run["run_id"]` is its id (visible to other processes at once)."""
+        return self._write_visible("runs", [self._upsert_action("runs", run["run_id"], run)])
 
     def save_digest(self, digest: dict[str, Any]) -> IndexResult:
-        """Write (or update) one digest record; `digest["digest_id"]` is its id."""
-        return self._write([self._upsert_action("digests", digest["digest_id"], digest)])
+        """Write (or update) one digest record; `digest["digest_id"]` is its id (visible at once)."""
+        return self._write_visible("digests", [self._upsert_action("digests", digest["digest_id"], digest)])
+
+    def _write_visible(self, kind: str, actions: list[dict[str, Any]]) -> IndexResult:
+        """A rare write that readers in other processes look for right away (run and digest records):
+        refreshed now, since their reads no longer force a refresh."""
+        result = self._write(actions)
+        if result.indexed:
+            try:
+                self.refresh(kind)
+            except TransportError as exc:  # the record is written; only its visibility waits (1 s)
+                log.warning("%s not refreshed after a write: %s", self.aliases[kind], exc)
+        return result
 
     def update_articles(self, updates: dict[str, dict[str, Any]]) -> IndexResult:
         """Partial updates of stored articles by document id (e.g. recomputed comparison)."""
@@ -218,12 +236,12 @@ class Store:
         try:
             self._ensure_compat()
             self._bulk(actions, result)
+            # Marked after the write, so a refresh made while it ran does not hide its last chunks.
+            _UNREFRESHED.update(a["_index"] for a in actions)
         except UNREACHABLE as exc:
             self.spool.write(actions)
             result.spooled = len(actions)
             log.warning("Elasticsearch unreachable (%s): spooled %d actions to %s", type(exc).__name__, len(actions), self.spool.dir)
-        finally:  # after the write, so a refresh made while it ran does not hide its last chunks
-            _UNREFRESHED.update(a["_index"] for a in actions)
         return result
 
     def _bulk(self, actions: list[dict[str, Any]], result: IndexResult) -> None:
