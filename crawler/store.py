@@ -318,6 +318,10 @@ class Store:
             replayed += result.indexed
         if replayed:
             log.info("replayed %d spooled actions", replayed)
+            # A replay precedes a crawl whose child process reads what is known: make it visible now.
+            for kind, alias in self.aliases.items():
+                if alias in _UNREFRESHED:
+                    self.refresh(kind)
         return replayed
 
     # -- reads --------------------------------------------------------------------------------
