@@ -13,7 +13,17 @@ import typing
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from crawler.redact import has_userinfo, redact
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_NAMES = ("rasad.toml",)
@@ -49,6 +59,11 @@ class ElasticsearchConfig(_Section):
     @property
     def effective_url(self) -> str:
         return self.url or f"http://127.0.0.1:{self.local_port}"
+
+    @property
+    def display_url(self) -> str:
+        """The URL for messages and logs: credentials (from ES_URL) replaced by ***."""
+        return redact(self.effective_url)
 
 
 class SpoolConfig(_Section):
@@ -143,6 +158,18 @@ class SmtpConfig(_Section):
     retries: int = Field(default=3, ge=0)
     retry_backoff: float = Field(default=2.0, ge=0)
     ca_file: str = ""  # extra CA bundle to trust (a private relay's certificate); empty: system CAs
+    # Logging in over a connection without TLS sends the password in clear: only when set on purpose.
+    allow_plaintext_auth: bool = False
+
+    @model_validator(mode="after")
+    def _no_silent_plaintext_login(self) -> SmtpConfig:
+        if self.username and self.security == "none" and not self.allow_plaintext_auth:
+            raise ValueError(
+                "smtp.username is set with smtp.security = \"none\": the password would cross the network "
+                "unencrypted; use security = \"starttls\" or \"ssl\", or set smtp.allow_plaintext_auth = true "
+                "for a relay on a trusted network"
+            )
+        return self
 
 
 class KibanaConfig(_Section):
@@ -281,6 +308,21 @@ def _unknown_key_hint(loc: tuple) -> str:
     return f"{hint} (valid keys here: {', '.join(keys)})"
 
 
+# URLs of the file that must not carry credentials: they end up in logs and in every digest link.
+URL_KEYS = (("elasticsearch", "url", "ES_URL"), ("kibana", "url", "KIBANA_URL"), ("digest", "kibana_url", None))
+
+
+def _reject_url_credentials(data: dict, source: str) -> None:
+    for section, key, env in URL_KEYS:
+        value = (data.get(section) or {}).get(key)
+        if isinstance(value, str) and has_userinfo(value):
+            where = f"the environment ({env}, or the username key with its password variable)" if env else "no URL"
+            raise ConfigError(
+                f"{source}: key '{section}.{key}' holds credentials in its URL ({redact(value)}); "
+                f"remove them: URLs are logged and linked, credentials belong in {where}"
+            )
+
+
 def _format_validation_error(source: str, err: ValidationError) -> str:
     lines = [f"{source}: invalid configuration"]
     for e in err.errors():
@@ -289,7 +331,7 @@ def _format_validation_error(source: str, err: ValidationError) -> str:
             lines.append(f"  {key}: unknown key{_unknown_key_hint(tuple(e['loc']))}")
             continue
         got = e.get("input")
-        got_text = "" if isinstance(got, dict) else f" (got {got!r})"
+        got_text = "" if isinstance(got, dict) else f" (got {redact(repr(got))})"
         lines.append(f"  {key}: {e['msg']}{got_text}")
     return "\n".join(lines)
 
@@ -334,6 +376,7 @@ def load_config(path: str | os.PathLike | None = None, env: dict[str, str] | Non
             raise ConfigError(f"{file}: not UTF-8 text: {exc}") from exc
         base_dir = file.resolve().parent
         _reject_file_secrets(data, source)
+        _reject_url_credentials(data, source)
     for var, (section, key) in ENV_OVERRIDES.items():
         if env.get(var):
             data.setdefault(section, {})[key] = env[var]

@@ -11,7 +11,6 @@ import hashlib
 import json
 import logging
 import re
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -535,19 +534,18 @@ def article_from_text(text: str, url: str) -> Article:
 
 
 def fetch(
-    url: str, *, timeout: float = 30.0, max_bytes: int = MAX_FETCH_BYTES, user_agent: str = "RasadBot/0.1"
+    url: str, *, timeout: float = 30.0, max_bytes: int = MAX_FETCH_BYTES, user_agent: str = "RasadBot/0.1",
+    allow_private: bool = False, total_timeout: float | None = None,
 ) -> tuple[bytes, str | None]:
-    """(body, Content-Type) of a URL named by the user; refuses bodies above ``max_bytes``."""
-    req = urllib.request.Request(url, headers={"User-Agent": user_agent})
+    """(body, Content-Type) of a URL named by the user, through the crawl's address rules (crawler.fetch)."""
+    from crawler.fetch import FetchError, guarded_get
+
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - http(s) checked by caller
-            body = resp.read(max_bytes + 1)
-            content_type = resp.headers.get("Content-Type")
-    except OSError as exc:
-        raise ExtractionError(url, f"fetch failed: {exc}") from exc
-    if len(body) > max_bytes:
-        raise ExtractionError(url, f"response larger than {max_bytes} bytes")
-    return body, content_type
+        got = guarded_get(url, allow_private=allow_private, timeout=timeout, total_timeout=total_timeout,
+                          max_bytes=max_bytes, user_agent=user_agent)
+    except FetchError as exc:
+        raise ExtractionError(url, exc.reason) from None
+    return got.body, got.content_type
 
 
 def extract_path(path_or_url: str, **fetch_options: Any) -> Article:

@@ -76,6 +76,16 @@ class PrivateAddressMiddleware:
             log.warning("refused %s: %s is not a public address", request.url, host)
             raise PrivateAddressRefused(f"{request.url}: host {host} is not a public address")
 
+    def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+        """The address actually connected to must be public too: a name may re-resolve (DNS rebinding)."""
+        connected = getattr(response, "ip_address", None)
+        if connected is not None and not is_public(connected):
+            host = urlsplit(request.url).hostname
+            self.stats.inc_value("rasad/refused/private_address")
+            log.warning("refused %s: %s connected to non-public address %s", request.url, host, connected)
+            raise PrivateAddressRefused(f"{request.url}: host {host} connected to non-public address {connected}")
+        return response
+
 
 def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
     """Seconds from a Retry-After header (delta-seconds or an HTTP date); None when absent or invalid."""

@@ -28,6 +28,7 @@ from twisted.internet.threads import deferToThread
 from crawler.arabic import arabic_ratio, normalize, tokens
 from crawler.config import Config, TopicConfig
 from crawler.discovery.links import canonical, source_for_url
+from crawler.encoding import readable_arabic
 from crawler.items import Article
 from crawler.spool import SpoolError
 
@@ -39,9 +40,11 @@ ARABIC_MIN_RATIO = 0.5  # share of Arabic letters in title and body
 class Dropped(DropItem):
     """DropItem with a short machine reason (the stats key)."""
 
-    def __init__(self, reason: str, detail: str):
+    def __init__(self, reason: str, detail: str, remembered: bool = True):
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
+        # False: the page is not remembered, so its listing must be read again (NewsSpider.on_item_dropped).
+        self.remembered = remembered
 
 
 class DropLogFormatter(LogFormatter):
@@ -101,7 +104,7 @@ class _Stage:
             self.stats.inc_value(f"rasad/source/{item.source}/dropped/{reason}")
         if remember:
             spider.to_remember.append({"url": item.canonical_url or item.url, "status": reason, "reason": detail[:200]})
-        raise Dropped(reason, f"{item.url}: {detail}")
+        raise Dropped(reason, f"{item.url}: {detail}", remembered=remember)
 
 
 def same_outlet(candidate: str, url: str, spider: Spider) -> bool:
@@ -131,9 +134,12 @@ class CanonicalPipeline(_Stage):
             candidate = item.url
         item.canonical_url = canonical(candidate)
         if item.canonical_url in self.seen or item.canonical_url in spider.known:
-            # Remember the variant's own URL (an AMP page), not the canonical one already stored.
+            # Remember the variant's own URL (an AMP page), not the canonical one already stored. A listed
+            # URL that redirected here is the article itself (its old URL is remembered as redirected):
+            # remembering it would lose the article for good if its first copy fails to be stored.
             self.stats.inc_value("rasad/dropped/duplicate")
-            spider.to_remember.append({"url": canonical(item.url), "status": "duplicate", "reason": item.canonical_url})
+            if canonical(item.url) != item.canonical_url:
+                spider.to_remember.append({"url": canonical(item.url), "status": "duplicate", "reason": item.canonical_url})
             raise Dropped("duplicate", f"{item.url}: same article as {item.canonical_url}")
         self.seen.add(item.canonical_url)
         return item
@@ -201,7 +207,11 @@ class RelevancePipeline(_Stage):
         item.relevance = round(float(rel.score), 4)
         item.relevance_reason = rel.reason
         if not rel.is_relevant:
-            self.drop(item, spider, "irrelevant", f"relevance {rel.score:.2f}: {rel.reason}")
+            # Mis-decoded text (mojibake) reads as irrelevant: such a page is dropped but not remembered,
+            # so a later run (or a fixed decoder) reads it again.
+            readable = readable_arabic(f"{item.title}\n{item.body}")
+            reason = "irrelevant" if readable else "unreadable"
+            self.drop(item, spider, reason, f"relevance {rel.score:.2f}: {rel.reason}", remember=readable)
         self.stats.inc_value("rasad/relevant")
         if item.source:
             self.stats.inc_value(f"rasad/source/{item.source}/relevant")
@@ -320,7 +330,7 @@ class StorePipeline(_Stage):
             return deferToThread(self._write, batch, remember)
 
         self._writes.addCallback(write)
-        self._writes.addCallback(lambda outcome: self._account(batch, remember, *outcome))
+        self._writes.addCallback(lambda outcome: self._account(spider, batch, remember, *outcome))
         self._writes.addErrback(lambda failure: log.error("store write failed: %s", failure.getTraceback()))
         return self._writes
 
@@ -349,9 +359,9 @@ class StorePipeline(_Stage):
                 remember_error = str(exc)
         return result, spool_failed, remember_error, time.perf_counter() - started
 
-    def _account(self, batch: list[Article], remember: list[dict[str, str]], result: Any, spool_failed: bool,
-                 remember_error: str | None, seconds: float) -> None:
-        """In the crawl's thread: the counts of one write."""
+    def _account(self, spider: Spider, batch: list[Article], remember: list[dict[str, str]], result: Any,
+                  spool_failed: bool, remember_error: str | None, seconds: float) -> None:
+        """In the crawl's thread: the counts of one write, and which listings it settled."""
         self.stats.inc_value("rasad/time/store_write", seconds)
         if spool_failed:
             self.stats.inc_value("rasad/errors/spool")
@@ -362,17 +372,44 @@ class StorePipeline(_Stage):
         if batch and not result.failed:
             for a in batch:
                 self.stats.inc_value(f"rasad/source/{a.source}/stored")
+        spider.items_stored([a.url for a in batch], ok=not result.failed)
         for a in batch:  # new or updated document, from the bulk response
             outcome = result.outcomes.get(a.doc_id)
             if outcome:
                 self.stats.inc_value(f"rasad/source/{a.source}/{'created' if outcome == 'created' else 'updated'}")
         if remember_error:
             log.error("%d URLs not remembered: %s", len(remember), remember_error)
+            spider.validators_unsafe = True  # their listings must be read again
         elif remember:
             # Feed validators ride along (crawler.spiders.news); they are not remembered pages.
             self.stats.inc_value("rasad/remembered", sum(1 for e in remember if e.get("status") != "feed-validators"))
 
+    def _final_writes(self, spider: Spider, extra: list[dict[str, str]]) -> None:
+        """In a background thread, once every batch is written: the URLs the last batches settled
+        (redirected old URLs), then the validators of the settled listings (NewsSpider.settled_validators).
+
+        Guarantee: a feed's or sitemap's validators are written here only, after every article of the
+        run was indexed or spooled and every page to remember was written, and only for listings all of
+        whose articles ended stored, remembered or permanently failed.
+        """
+        if extra:
+            try:
+                self.store.remember_urls(extra)
+            except SpoolError as exc:
+                log.error("%d URLs not remembered: %s", len(extra), exc)
+                spider.validators_unsafe = True
+        validators = spider.settled_validators()
+        if validators:
+            try:
+                self.store.remember_urls(validators)
+            except SpoolError as exc:  # the next run reads these listings in full: nothing lost
+                log.error("validators of %d listings not kept: %s", len(validators), exc)
+
     def close_spider(self, spider: Spider) -> Deferred:
+        def last_writes(_: Any) -> Deferred:
+            extra, spider.to_remember = spider.to_remember, []
+            return deferToThread(self._final_writes, spider, extra)
+
         def close(_: Any) -> None:
             try:
                 # Once per crawl, so that readers in other processes (the digest) see this crawl's
@@ -384,4 +421,4 @@ class StorePipeline(_Stage):
             finally:
                 self.store.close()
 
-        return self.flush(spider).addBoth(close)
+        return self.flush(spider).addCallback(last_writes).addBoth(close)

@@ -32,6 +32,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from crawler.config import Config, TopicConfig
+from crawler.redact import install_log_redaction
 from crawler.sources.base import Source
 
 log = logging.getLogger(__name__)
@@ -235,6 +236,7 @@ def crawl_in_process(
         settings["EXTENSIONS"] = {**settings.get("EXTENSIONS", {}), "crawler.progress.ProgressReporter": 900}
         settings.update(RASAD_PROGRESS_INTERVAL=progress_interval, RASAD_PROGRESS_OUTLETS=len(sources))
     process = CrawlerProcess(settings, install_root_handler=True)
+    install_log_redaction()  # on Scrapy's root handler: no credential and no retry traceback in the log
     crawler = process.create_crawler(NewsSpider)
     started = time.monotonic()
     failures: list[str] = []
@@ -278,6 +280,31 @@ def _config_from_payload(data: dict[str, Any]) -> Config:
     return config
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def die_with_parent() -> Any:
+    """A preexec_fn making the child receive SIGKILL when the process that started it dies.
+
+    Without it, a `rasad run-once` killed by SIGKILL frees the run lock while its crawl goes on, and
+    the next run crawls the same outlets beside it. SIGKILL loses nothing: the crawl commits a
+    listing's validators only at its end, so the next run fetches whatever this one had not stored.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    parent = os.getpid()
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork: the child only calls it
+
+    def preexec() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before the call: nobody waits for this crawl
+            os._exit(1)
+
+    return preexec
+
+
 def run_crawl(
     config: Config,
     *,
@@ -309,7 +336,8 @@ def run_crawl(
     }
     cmd = [sys.executable, "-m", "crawler.run", "--payload", "-"]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, encoding="utf-8", errors="replace")
+                            text=True, encoding="utf-8", errors="replace",
+                            preexec_fn=die_with_parent())  # noqa: PLW1509 - prctl only, no locks taken
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
     proc.stdin.write(json.dumps(payload, ensure_ascii=False))
     proc.stdin.close()

@@ -90,6 +90,7 @@ RUN_PROPERTIES: dict[str, Any] = {
     "errors": {"type": "text", "analyzer": "standard"},
     "error_count": {"type": "integer"},
     "host": KEYWORD,
+    "pid": {"type": "integer"},
     "trigger": KEYWORD,
 }
 

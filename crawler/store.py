@@ -438,18 +438,23 @@ class Store:
 def wait_for(store: Store, timeout: float = 60.0) -> None:
     """Block until the cluster answers, or raise StoreError naming the URL."""
     deadline = time.monotonic() + timeout
+    attempt = 0
     while time.monotonic() < deadline:
         if store.ping():
             return
+        attempt += 1
+        if attempt % 10 == 1:  # one line per few seconds of waiting, not one per retry
+            log.warning("Elasticsearch at %s not answering (attempt %d); waiting up to %.0fs",
+                        store.config.elasticsearch.display_url, attempt, timeout)
         time.sleep(0.5)
-    raise StoreError(f"Elasticsearch at {store.config.elasticsearch.effective_url} did not answer within {timeout:.0f}s")
+    raise StoreError(f"Elasticsearch at {store.config.elasticsearch.display_url} did not answer within {timeout:.0f}s")
 
 
 def check_url(config: Config) -> None:
     """Fail early, naming the key, when the configured URL is not an http(s) URL."""
     url = config.elasticsearch.effective_url
     if not url.startswith(("http://", "https://")):
-        raise ConfigError(f"{config.source_file}: elasticsearch.url must start with http:// or https:// (got {url!r})")
+        raise ConfigError(f"{config.source_file}: elasticsearch.url must start with http:// or https:// (got {config.elasticsearch.display_url!r})")
 
 
 __all__ = ["IndexResult", "Store", "StoreError", "TransportError", "make_client", "wait_for", "check_url"]

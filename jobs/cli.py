@@ -16,8 +16,10 @@ import logging
 import os
 import sys
 
-from crawler.config import ConfigError, load_config
+from crawler.config import Config, ConfigError, load_config
+from crawler.redact import install_log_redaction, redact
 from jobs import logs
+from jobs.exitcodes import EXIT_FAILED, EXIT_USAGE
 
 # Order here is the order in `rasad --help`.
 COMMAND_MODULES = [
@@ -59,21 +61,49 @@ def build_parser() -> argparse.ArgumentParser:
 EX_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `seq 1000000 | head -1`'s first command
 
 
+def unreachable_message(config: Config, exc: BaseException) -> str:
+    """One message for an Elasticsearch that cannot be reached: the URL (no credentials) and what to do."""
+    from crawler.store import StoreError
+
+    url = config.elasticsearch.display_url
+    hint = ("start the local node with `rasad es up`" if config.elasticsearch.is_local
+            else "check that the cluster runs and that ES_URL / elasticsearch.url point at it")
+    if isinstance(exc, StoreError):  # already names the URL (without credentials) and the wait
+        return f"rasad: {redact(str(exc))}: it is unreachable; {hint}"
+    reason = redact(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)[:300]
+    return f"rasad: Elasticsearch at {url} is unreachable ({reason}); {hint}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logs.setup_console(args.verbose)
+    # The client logs each failed attempt with a traceback; rasad says what failed once, below.
+    logging.getLogger("elasticsearch").setLevel(logging.ERROR if not args.verbose else logging.INFO)
+    install_log_redaction()
+    from elasticsearch.exceptions import ConnectionError as ESConnectionError
+    from elasticsearch.exceptions import ConnectionTimeout
+
+    from crawler.store import StoreError
+
+    config: Config | None = None
     try:
         config = load_config(args.config)
         logs.add_file(config.path(config.log.file), max_bytes=config.log.max_bytes, backups=config.log.backups,
                       verbose=args.verbose)
+        install_log_redaction()  # the log file too
         log.debug("rasad %s", " ".join(sys.argv[1:] if argv is None else argv))
         code = int(args.func(args, config) or 0)
         sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
         return code
     except ConfigError as exc:
-        print(f"rasad: configuration error: {exc}", file=sys.stderr)
-        return 2
+        print(f"rasad: configuration error: {redact(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+    except (StoreError, ESConnectionError, ConnectionTimeout) as exc:
+        if config is None:
+            raise
+        print(unreachable_message(config, exc), file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("rasad: interrupted", file=sys.stderr)
         return 130

@@ -14,11 +14,12 @@ from crawler.config import Config
 
 
 def fetch_options(config: Config) -> dict:
-    """Timeout, size limit and User-Agent of the crawl, for inputs that are URLs."""
+    """Timeout, size limit, User-Agent and address rules of the crawl, for inputs that are URLs."""
     return {
         "timeout": config.crawl.download_timeout,
         "max_bytes": config.crawl.max_response_bytes,
         "user_agent": config.crawl.user_agent,
+        "allow_private": config.crawl.allow_private_addresses,  # the crawl's address rules (crawler.fetch)
     }
 
 

@@ -7,6 +7,7 @@ so a record is never lost; any other failure to write it is logged and never bre
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import time
 import uuid
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from crawler.redact import redact
 from crawler.store import Store
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ class Run:
     errors: list[str] = field(default_factory=list)
     error_count: int = 0
     host: str = field(default_factory=socket.gethostname)
+    pid: int = field(default_factory=os.getpid)  # lets the next run tell a dead run from a live one
     _t0: float = field(default_factory=time.monotonic, repr=False)
     _forced: str | None = field(default=None, repr=False)
     _duration: float | None = field(default=None, repr=False)
@@ -65,6 +68,7 @@ class Run:
 
     def error(self, message: str) -> None:
         """Note a non-fatal error: the run ends `partial` instead of `ok`."""
+        message = redact(message)  # records are read by anyone with Kibana access
         self.error_count += 1
         if len(self.errors) < MAX_ERRORS:
             self.errors.append(message)
@@ -99,6 +103,7 @@ class Run:
             "status": self.status,
             "trigger": self.trigger,
             "host": self.host,
+            "pid": self.pid,
             "started_at": self.started_at.isoformat(timespec="seconds"),
             "counts": dict(self.counts),
             "errors": list(self.errors),
@@ -121,6 +126,43 @@ def write_record(store: Store, run: Run) -> None:
         log.error("run %s: record rejected by Elasticsearch: %s", run.run_id, "; ".join(result.errors))
     elif result.spooled:
         log.warning("run %s: Elasticsearch unreachable, record (%s) spooled to disk", run.run_id, run.status)
+
+
+def _alive(pid: object) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def close_abandoned(store: Store) -> int:
+    """Mark `interrupted` the records left `running` on this host by a process that no longer exists.
+
+    Called under the run lock: no other run of this host is going, so a `running` record whose process
+    is gone was killed before it could write its end. Returns how many records were closed.
+    """
+    host = socket.gethostname()
+    try:
+        if not store.ping():
+            return 0
+        stale = [d for d in store.scan("runs", query={"term": {"status": RUNNING}})
+                 if d.get("host") == host and d.get("pid") != os.getpid() and not _alive(d.get("pid"))]
+        for doc in stale:
+            doc.pop("id", None)
+            note = f"closed by a later run: process {doc.get('pid', '?')} ended without recording an end"
+            doc.update(status=INTERRUPTED, finished_at=_now().isoformat(timespec="seconds"),
+                       errors=[*(doc.get("errors") or []), note][:MAX_ERRORS], error_count=int(doc.get("error_count") or 0) + 1)
+            store.record_run(doc)
+            log.warning("run %s was left running by a dead process: recorded as %s", doc.get("run_id"), INTERRUPTED)
+        return len(stale)
+    except Exception as exc:  # noqa: BLE001 - bookkeeping must not stop the run
+        log.error("could not close abandoned run records: %s", exc)
+        return 0
 
 
 @contextmanager

@@ -25,7 +25,8 @@ from typing import Any
 from crawler.config import Config, ConfigError, load_config
 from crawler.store import Store
 from jobs.lock import LockHeld, run_lock
-from jobs.runs import FAILED, INTERRUPTED, OK, PARTIAL, track_run
+from jobs.runs import FAILED, INTERRUPTED, OK, PARTIAL, close_abandoned, track_run
+from jobs.verdict import crawl_verdict, failed_outlets
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +90,13 @@ def open_job_store(config: Config) -> Store:
         try:
             store.init()  # idempotent; without it a write would auto-create an index named like the alias
         except Exception as exc:  # noqa: BLE001
-            log.error("Elasticsearch schema setup failed at %s: %s", config.elasticsearch.effective_url, exc)
+            log.error("Elasticsearch schema setup failed at %s: %s", config.elasticsearch.display_url, exc)
+    if store.ping():
+        close_abandoned(store)  # callers hold the run lock
     else:
         log.warning(
             "Elasticsearch at %s unreachable: writes will be spooled to %s",
-            config.elasticsearch.effective_url,
+            config.elasticsearch.display_url,
             store.spool.dir,
         )
     return store
@@ -145,6 +148,13 @@ def _crawl_step(
         run.add_counts(counts)
         for err in errors:
             run.error(err)
+        per_source = dict(getattr(stats, "per_source", None) or {})
+        verdict, reasons = crawl_verdict(counts, per_source)
+        run.count("outlets_failed", len(failed_outlets(per_source)[0]))
+        for reason in reasons:
+            run.error(reason)
+        if verdict == FAILED:
+            run.mark(FAILED)
         if STOP.is_set():
             run.mark(INTERRUPTED)
     # Per-outlet counts for `rasad crawl`'s summary; kept out of the record (outlet names would grow its mapping).
@@ -164,8 +174,8 @@ def _digest_step(config: Config, store: Store, trigger: str, send: bool) -> dict
         run.count("sent", int(bool(outcome.sent)))
         if outcome.error:
             run.error(outcome.error)
-        if outcome.status == "failed":
-            run.mark(FAILED)
+        if outcome.status == "failed" or (send and not outcome.sent and outcome.status not in ("sent", "empty")):
+            run.mark(FAILED)  # delivery asked for and impossible (no recipients, server refusing)
     return {**run.to_doc(), "digest_id": outcome.digest_id, "digest_status": outcome.status}
 
 

@@ -6,6 +6,7 @@ Pure: no I/O, no clock. The same articles and period always give the same Digest
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +26,9 @@ RELATION_LABELS = {
 }
 NOVEL_SHOWN = 3
 DATA_VIEW = "rasad-articles"  # the data view id for index prefix "rasad"; `<prefix>-articles` for others
+# Titles come from crawled pages: one line, at most this many characters.
+TITLE_MAX = 300
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 # Beyond this span the timeline shows only the days that have articles, not every calendar day.
 MAX_FILLED_DAYS = 62
 
@@ -159,15 +163,27 @@ def _fmt_utc(value: datetime) -> str:
     return _utc(value).strftime("%Y-%m-%d %H:%M")
 
 
+def one_line(text: str, limit: int = TITLE_MAX) -> str:
+    """Page text shown as one line: control characters (CR/LF too) collapsed to a space, length capped."""
+    text = " ".join(_CONTROL.sub(" ", clean_display(text)).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def safe_link(url: str) -> str:
+    """The URL when it is an http(s) link, else "" (a javascript: or data: URL is never rendered as a link)."""
+    url = (url or "").strip()
+    return url if re.match(r"https?://[^\s]", url, re.IGNORECASE) and not _CONTROL.search(url) else ""
+
+
 def _entry(doc: Mapping[str, Any]) -> ArticleEntry:
     outlet = doc.get("source_name") or doc.get("domain") or doc.get("source") or "?"
     relation = doc.get("relation") or "mention"
     similarity = doc.get("similarity")
     return ArticleEntry(
         id=str(doc["id"]),
-        outlet=clean_display(str(outlet)),
-        url=doc.get("url") or doc.get("canonical_url") or "",
-        title=clean_display(doc.get("title") or "") or "(بدون عنوان)",
+        outlet=one_line(str(outlet), 100),
+        url=safe_link(doc.get("url") or doc.get("canonical_url") or ""),
+        title=one_line(doc.get("title") or "") or "(بدون عنوان)",
         published_at=parse_time(doc.get("published_at")) or parse_time(doc.get("indexed_at")),
         relation=relation,
         similarity=float(similarity) if similarity is not None else None,

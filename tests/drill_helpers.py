@@ -165,3 +165,120 @@ def big_html(size: int) -> bytes:
         out.write(para)
     out.write("</article></body></html>")
     return out.getvalue().encode()
+
+
+# -- a listing of many articles behind an ETag (interrupted-crawl drills) ------------------------
+
+REFERENCE_PARAS = [p.strip(" |") for p in (Path(__file__).resolve().parent.parent / "reports" / "reference"
+                                              / "wic-2020.txt").read_text(encoding="utf-8").splitlines() if p.strip(" |")]
+
+
+# A news sentence whose UTF-8 bytes, read as windows-1256, give mostly Arabic-script mojibake (61 %
+# of the non-ASCII characters): the kind of page a charset guess used to take for windows-1256.
+OPENING = ("تفتتح في مدينة ووتشن الصينية فعاليات المؤتمر العالمي للإنترنت، وتستمر ثلاثة أيام، ويشارك فيها "
+           "ممثلون عن أكثر من مئة دولة، وتتناول التنمية الرقمية والتعاون في الفضاء الإلكتروني.")
+
+
+def drill_article(i: int, published: str, paragraphs: list[str] | None = None) -> bytes:
+    """A relevant Arabic article page (number `i`), UTF-8, published at `published` (ISO).
+
+    `paragraphs` replaces the body (default: paragraphs of the reference article)."""
+    title = f"المؤتمر العالمي للإنترنت في ووتشن: متابعة رقم {i}"
+    paras = "".join(f"<p>{p}</p>" for p in (paragraphs or REFERENCE_PARAS[1:5]))
+    unique = "" if paragraphs else f"<p>وهذا هو التقرير رقم {i} من سلسلة المتابعة اليومية لأعمال المؤتمر في مدينة ووتشن.</p>"
+    return (f'<html lang="ar"><head><meta charset="utf-8"><title>{title}</title>'
+            f'<meta property="article:published_time" content="{published}"></head>'
+            f"<body><article><h1>{title}</h1>{unique}{paras}</article></body></html>").encode()
+
+
+class ListingSite:
+    """One outlet's sitemap of `count` articles behind a fixed ETag, served on 127.0.0.1.
+
+    The sitemap answers 304 to a matching If-None-Match, as a real server does. Article requests
+    after the first `hold_after` wait until `release()` (a crawl can be caught in the middle of the
+    listing). `pages` replaces the bytes of chosen article numbers (bad encodings).
+    """
+
+    def __init__(self, outlet: str, sitemap_path: str, count: int, hold_after: int | None = None,
+                 pages: dict[int, tuple[bytes, str]] | None = None):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.outlet, self.sitemap_path, self.count = outlet, sitemap_path, count
+        self.hold_after = hold_after
+        self.served = 0
+        self.pages = pages or {}
+        self.etag = '"listing-v1"'
+        self.gate = threading.Event()
+        self.hits: dict[str, int] = {}
+        self.sitemap_answers: list[int] = []
+        self._lock = threading.Lock()
+        self.published = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(time.time() - 3600))
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                status, body, headers = site.answer(self.path, self.headers)
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def article_url(self, i: int) -> str:
+        return f"{self.base}/{self.outlet}/news/{i}.html"
+
+    def answer(self, path: str, headers: Any) -> tuple[int, bytes, dict[str, str]]:
+        with self._lock:
+            self.hits[path] = self.hits.get(path, 0) + 1
+        if path == f"/{self.outlet}{self.sitemap_path}":
+            status = 304 if headers.get("If-None-Match") == self.etag else 200
+            with self._lock:
+                self.sitemap_answers.append(status)
+            if status == 304:
+                return 304, b"", {"ETag": self.etag}
+            urls = "".join(f"<url><loc>{self.article_url(i)}</loc></url>" for i in range(self.count))
+            body = f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
+            return 200, body.encode(), {"Content-Type": "application/xml", "ETag": self.etag}
+        prefix = f"/{self.outlet}/news/"
+        if path.startswith(prefix) and path.endswith(".html"):
+            i = int(path[len(prefix):-5])
+            with self._lock:
+                self.served += 1
+                held = self.hold_after is not None and self.served > self.hold_after
+            if held:
+                self.gate.wait(timeout=120)
+            body, ctype = self.pages.get(i, (drill_article(i, self.published), "text/html; charset=utf-8"))
+            return 200, body, {"Content-Type": ctype}
+        return 404, b"not found", {"Content-Type": "text/plain"}
+
+    def article_hits(self) -> int:
+        with self._lock:
+            return sum(n for p, n in self.hits.items() if p.startswith(f"/{self.outlet}/news/"))
+
+    def release(self) -> None:
+        self.gate.set()
+
+    def stop(self) -> None:
+        self.release()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def listing_config(tmp: Path, es_url: str, prefix: str, site: ListingSite, extra: str = "", **crawl: Any) -> Config:
+    """A crawl of the listing site's one outlet, loopback allowed, no delay, no aggregators."""
+    keys: dict[str, Any] = {"base_url_override": f"{site.base}/{{source}}", "allow_private_addresses": True,
+                            "download_delay": 0, "concurrent_requests_per_domain": 8, "aggregators": False,
+                            "sources": [site.outlet], **crawl}
+    body = "\n".join(f"{k} = {json.dumps(v)}" for k, v in keys.items())
+    return load_config(write_config(tmp, es_url, prefix, extra=f"\n[crawl]\n{body}\n{extra}"), env={})

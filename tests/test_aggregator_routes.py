@@ -79,7 +79,8 @@ def route_lines(out: str) -> dict[str, str]:
 def test_sources_check_reports_google_news_blocked_by_robots(
     tmp_path: Path, site: str, capsys: pytest.CaptureFixture[str], opted_in: bool
 ):
-    assert cli.main(["--config", str(write_config(tmp_path, site, opted_in)), "sources", "check", "--timeout", "3"]) == 0
+    # The stand-in serves no outlet feed, so every outlet fails: exit 1 (failed); the route lines still come.
+    assert cli.main(["--config", str(write_config(tmp_path, site, opted_in)), "sources", "check", "--timeout", "3"]) == 1
     lines = route_lines(capsys.readouterr().out)
     gn, gd = lines["google_news"], lines["gdelt"]
     assert gn.startswith("BLOCKED aggregator google_news")

@@ -107,7 +107,9 @@ def test_health_checks(services: dict[str, dict[str, Any]]) -> None:
         return " ".join(test) if isinstance(test, list) else test
 
     es = check("elasticsearch")
-    assert "_cluster/health" in es and "elastic:$${ELASTIC_PASSWORD}" in es
+    assert "_cluster/health" in es
+    # The password reaches curl on stdin (-K -) through the printf builtin, never through an argv.
+    assert "curl -s -K -" in es and "-u " not in es and "printf 'user = \"elastic:%s\"\\n' \"$${ELASTIC_PASSWORD}\"" in es
     assert "/api/status" in check("kibana")
     assert "readyz" in check("mailpit")
 
@@ -363,6 +365,7 @@ def test_setup_script_prepares_elasticsearch(es_url: str, tmp_path: Path, index_
                 "KIBANA_SYSTEM_PASSWORD": kibana_password,
                 "ES_USERNAME": "rasad",
                 "ES_PASSWORD": "rasad-pass",
+                "RASAD_KIBANA_PASSWORD": "kibana-import-pass",
                 "RASAD_INDEX_PREFIX": index_prefix,
             },
         )
@@ -372,12 +375,22 @@ def test_setup_script_prepares_elasticsearch(es_url: str, tmp_path: Path, index_
             ("POST", "/_security/user/kibana_system/_password"),
             ("PUT", "/_security/role/rasad_writer"),
             ("PUT", "/_security/user/rasad"),
+            ("PUT", "/_security/role/rasad_kibana_import"),
+            ("PUT", "/_security/user/rasad_kibana"),
         ]
         assert {r["auth"] for r in security} == {basic("elastic", "elastic-pass")}
         bodies = [json.loads(r["body"]) for r in security]
         assert bodies[0] == {"password": kibana_password}
-        assert bodies[1]["indices"] == [{"names": [f"{index_prefix}-*"], "privileges": ["all"]}]
+        # Only what Rasad needs on its indices: no `all`, no `manage`, no index deletion.
+        (writer,) = bodies[1]["indices"]
+        assert writer["names"] == [f"{index_prefix}-*"]
+        assert writer["privileges"] == ["create_index", "write", "read", "view_index_metadata", "maintenance",
+                                        "indices:admin/aliases*"]
         assert bodies[2]["password"] == "rasad-pass" and bodies[2]["roles"] == ["rasad_writer"]
+        # The Kibana import user: Kibana saved objects and read access to the field lists, nothing else.
+        assert bodies[3]["indices"] == [{"names": [f"{index_prefix}-*"], "privileges": ["read", "view_index_metadata"]}]
+        assert "cluster" not in bodies[3] and bodies[3]["applications"][0]["application"] == "kibana-.kibana"
+        assert bodies[4]["password"] == "kibana-import-pass" and bodies[4]["roles"] == ["rasad_kibana_import"]
         # `rasad init` ran after the security calls, as user rasad, and created the real indices.
         first_init = next(
             i for i, r in enumerate(es.requests) if r["path"].startswith(f"/_index_template/{index_prefix}")
@@ -405,15 +418,15 @@ def test_setup_script_imports_into_kibana(tmp_path: Path) -> None:
                 "HOME": str(tmp_path),
                 "RASAD_CONFIG": str(config_path),
                 "KIBANA_URL": kibana.url,
-                "KIBANA_USERNAME": "elastic",
-                "KIBANA_PASSWORD": "elastic-pass",
+                "KIBANA_USERNAME": "rasad_kibana",
+                "KIBANA_PASSWORD": "kibana-import-pass",
             },
         )
         assert result.returncode == 0, result.stdout + result.stderr
         paths = [(r["method"], r["path"]) for r in kibana.requests]
         assert paths[0] == ("GET", "/api/status")
         assert paths[-1] == ("POST", "/api/saved_objects/_import?overwrite=true")
-        assert kibana.requests[-1]["auth"] == basic("elastic", "elastic-pass")
+        assert kibana.requests[-1]["auth"] == basic("rasad_kibana", "kibana-import-pass")
     finally:
         kibana.close()
 
@@ -422,3 +435,26 @@ def test_setup_script_names_a_missing_secret(tmp_path: Path) -> None:
     result = run_setup("elasticsearch", {"HOME": str(tmp_path), "ELASTIC_PASSWORD": "x"})
     assert result.returncode == 1
     assert "KIBANA_SYSTEM_PASSWORD is not set; define it in .env" in result.stderr
+
+
+def test_setup_script_refuses_the_placeholders_of_env_example(tmp_path: Path) -> None:
+    placeholders = {k: v for k, v in env_example().items() if v.startswith("change-me")}
+    assert {"ELASTIC_PASSWORD", "KIBANA_SYSTEM_PASSWORD", "RASAD_ES_PASSWORD", "RASAD_KIBANA_PASSWORD"} <= set(placeholders)
+    env = {"HOME": str(tmp_path), "ELASTIC_PASSWORD": "real-elastic-secret", "KIBANA_SYSTEM_PASSWORD": "real-kb-secret",
+           "ES_PASSWORD": placeholders["RASAD_ES_PASSWORD"], "RASAD_KIBANA_PASSWORD": "real-import-secret",
+           "ES_URL": "http://127.0.0.1:9"}
+    result = run_setup("elasticsearch", env)
+    assert result.returncode == 1
+    assert "ES_PASSWORD still holds the placeholder of .env.example" in result.stderr
+    assert placeholders["RASAD_ES_PASSWORD"] not in result.stderr  # the value itself is not echoed
+
+
+def test_containers_gain_no_privileges_and_drop_capabilities(services: dict[str, dict[str, Any]]) -> None:
+    for name, service in services.items():
+        assert "no-new-privileges:true" in service.get("security_opt", []), name
+    # Every image that runs without root powers drops all capabilities; Elasticsearch's entrypoint
+    # switches user and raises limits, so it keeps the default set.
+    for name in ("setup", "kibana-import", "scheduler", "kibana", "mailpit"):
+        assert services[name].get("cap_drop") == ["ALL"], name
+    assert services["kibana-import"]["environment"]["KIBANA_USERNAME"] == "rasad_kibana"
+    assert "ELASTIC_PASSWORD" not in services["kibana-import"]["environment"].get("KIBANA_PASSWORD", "")

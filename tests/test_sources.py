@@ -435,7 +435,8 @@ def test_cli_sources_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
 
 def test_cli_sources_check_one_outlet(site: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     config = str(write_config(tmp_path, site))
-    assert cli.main(["--config", config, "sources", "check", "--source", "bbc_arabic", "--timeout", "5"]) == 0
+    # The only outlet checked fails (a broken feed): exit 1 (failed), as cron must see it.
+    assert cli.main(["--config", config, "sources", "check", "--source", "bbc_arabic", "--timeout", "5"]) == 1
     (line,) = capsys.readouterr().out.splitlines()
     assert line.startswith("FAIL bbc_arabic: ")  # index.xml is broken on the fixture site
     rss, index, sitemap = line.split(": ", 1)[1].split(" | ")

@@ -140,12 +140,21 @@ class NewsSpider(scrapy.Spider):
         self.validators = {k: dict(v) for k, v in (validators or {}).items()}
         self.invalidated: set[str] = set()
         self.cpu: Any = None  # crawler.workers.CpuPool when the crawl has worker processes
+        # A listing's new validators are withheld until every article it listed has been stored or
+        # remembered (StorePipeline.close_spider commits them): committed early, a killed crawl would
+        # leave the rest of the listing behind a 304 for good.
+        self.listing_validators: dict[str, dict[str, str]] = {}
+        self.listing_pending: dict[str, int] = {}
+        self.listing_of_url: dict[str, str] = {}  # fetched article URL -> its listing, until settled
+        self.validators_unsafe = False  # set when remembering pages failed: commit no validator
+        self.redirects_of: dict[str, list[dict[str, str]]] = {}  # article URL -> its old URLs, until settled
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         # A redirect back to an URL already requested is dropped by the dupefilter: that is a loop.
         crawler.signals.connect(spider.on_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider.on_item_dropped, signal=signals.item_dropped)
         workers = crawler.settings.get("RASAD_CPU_WORKERS")
         if workers is not None:
             from crawler.workers import CpuPool
@@ -201,21 +210,63 @@ class NewsSpider(scrapy.Spider):
         return True
 
     def _remember_validators(self, response: Response) -> None:
-        """Queue the response's ETag / Last-Modified for the next run (keyed by the requested URL)."""
+        """Keep the response's ETag / Last-Modified (keyed by the requested URL) until its articles settle."""
         etag = response.headers.get("ETag", b"").decode("latin-1")
         modified = response.headers.get("Last-Modified", b"").decode("latin-1")
         if not (etag or modified):
             return
         key = canonical(listing_url(response))
-        self.to_remember.append({"url": key, "status": VALIDATORS, "etag": etag, "last_modified": modified,
-                                 "window_since": self.since.isoformat()})
+        self.listing_validators[key] = {"url": key, "status": VALIDATORS, "etag": etag, "last_modified": modified,
+                                        "window_since": self.since.isoformat()}
 
     def _invalidate(self, listing: str | None) -> None:
         """Forget a listing's validators: an article it led to failed and must be found again next run."""
         if not listing or listing in self.invalidated:
             return
         self.invalidated.add(listing)
-        self.to_remember.append({"url": listing, "status": VALIDATORS, "etag": "", "last_modified": ""})
+
+    def _settle(self, listing: str | None, ok: bool = True) -> None:
+        """One article request of `listing` reached its end; not `ok`: the listing must be read again."""
+        if not listing:
+            return
+        self.listing_pending[listing] = self.listing_pending.get(listing, 0) - 1
+        if not ok:
+            self._invalidate(listing)
+
+    def items_stored(self, urls: Iterable[str], ok: bool) -> None:
+        """StorePipeline: these fetched articles were indexed or spooled (`ok`), or lost (not `ok`)."""
+        for url in urls:
+            self._settle(self.listing_of_url.pop(url, None), ok)
+            moved = self.redirects_of.pop(url, [])
+            if ok:
+                self.to_remember.extend(moved)
+
+    def on_item_dropped(self, item: Any, response: Any, exception: BaseException, spider: scrapy.Spider) -> None:
+        """A dropped article is settled; when its page was not remembered, its listing must be read again."""
+        url = getattr(item, "url", None)
+        if url is not None:
+            remembered = getattr(exception, "remembered", True)
+            self._settle(self.listing_of_url.pop(url, None), remembered)
+            moved = self.redirects_of.pop(url, [])
+            if remembered:
+                self.to_remember.extend(moved)
+
+    def settled_validators(self) -> list[dict[str, str]]:
+        """Validators to commit at the end of the crawl (StorePipeline.close_spider).
+
+        A listing's new validators are committed only when every article request it made ended in a
+        stored article, a remembered page or a permanent failure. A listing with an article still in
+        flight (killed, stopped) or lost keeps nothing, and its old validators are cleared, so the
+        next run reads it in full and fetches what is missing.
+        """
+        out: list[dict[str, str]] = []
+        for listing in sorted({*self.listing_validators, *self.invalidated}):
+            complete = self.listing_pending.get(listing, 0) <= 0 and listing not in self.invalidated
+            if complete and not self.validators_unsafe and listing in self.listing_validators:
+                out.append(self.listing_validators[listing])
+            elif listing in self.validators or listing in self.invalidated:
+                out.append({"url": listing, "status": VALIDATORS, "etag": "", "last_modified": ""})
+        return out
 
     def article_request(self, url: str, source: str | None, via: str, listing: str | None = None) -> scrapy.Request | None:
         """A request for an article unless it is known from earlier runs or already requested."""
@@ -232,6 +283,8 @@ class NewsSpider(scrapy.Spider):
             self._inc("skipped/duplicate_link")
             return None
         self.requested.add(c)
+        if listing:
+            self.listing_pending[listing] = self.listing_pending.get(listing, 0) + 1
         self._inc("discovered", source)
         self._inc(f"discovered_via/{via}")
         return scrapy.Request(
@@ -426,6 +479,7 @@ class NewsSpider(scrapy.Spider):
         from crawler.workers import extract_page
 
         self._inc("fetched", source)
+        listing = response.meta.get("rasad_listing")
         src = self.by_name.get(source)
         ctype = response.headers.get("Content-Type", b"").decode("latin-1") or None
         selectors = src.selectors if src else None
@@ -441,6 +495,7 @@ class NewsSpider(scrapy.Spider):
             self._inc("errors/extraction", source)
             log.info("discarding %s: %s", response.url, exc)
             self.to_remember.append({"url": canonical(response.url), "status": "failed", "reason": str(exc)[:200]})
+            self._settle(listing)
             return []
         # Seconds spent per stage (rasad/time/<stage>; in a worker, that worker's time): `make bench`.
         self.crawler.stats.inc_value("rasad/time/extract", seconds)
@@ -451,10 +506,16 @@ class NewsSpider(scrapy.Spider):
         article.discovered_at = discovered_at
         article.fetched_at = now_iso()
         article.run_id = self.run_id
-        # The listed URL moved: remember it, so the next run does not fetch it to land here again.
-        for old in response.meta.get("redirect_urls", []):
-            self.to_remember.append({"url": canonical(old), "status": "redirected", "reason": canonical(response.url)})
+        # The listed URL moved: remember it, so the next run does not fetch it to land here again; but
+        # only once the article is stored or remembered itself (items_stored, on_item_dropped), else a
+        # lost article would stay hidden behind its remembered old URL.
+        moved = [{"url": canonical(old), "status": "redirected", "reason": canonical(response.url)}
+                 for old in response.meta.get("redirect_urls", [])]
+        if moved:
+            self.redirects_of[article.url] = moved
         self._inc("extracted", source)
+        if listing:
+            self.listing_of_url[article.url] = listing
         return [article]
 
     def on_error(self, failure: Failure) -> None:
@@ -470,8 +531,10 @@ class NewsSpider(scrapy.Spider):
             if permanent or kind == "redirect_loop":
                 first = (request.meta.get("redirect_urls") or [request.url])[0]
                 self.to_remember.append({"url": canonical(first), "status": "failed", "reason": kind})
-            elif kind not in NOT_RETRYABLE:
-                self._invalidate(request.meta.get("rasad_listing"))
+            self._settle(request.meta.get("rasad_listing"), ok=permanent or kind in NOT_RETRYABLE or kind == "redirect_loop")
+        elif source:
+            # A listing of an outlet that did not answer: the run status counts outlets with none answering.
+            self._inc("listing_failed", source)
         level = logging.DEBUG if kind == "robots" else logging.WARNING
         # The exception says why (size limit, redirect chain); an HTTP error's kind already does.
         detail = "" if isinstance(failure.value, HttpError) else f" ({failure.value})"
@@ -485,6 +548,7 @@ class NewsSpider(scrapy.Spider):
         source = request.meta.get("rasad_source")
         self._inc("errors/redirect_loop", source)
         self.to_remember.append({"url": canonical(chain[0]), "status": "failed", "reason": "redirect_loop"})
+        self._settle(request.meta.get("rasad_listing"))
         log.warning("%s failed: redirect_loop (%s)", chain[0], " -> ".join([*chain, request.url]))
 
 

@@ -14,6 +14,8 @@ ES_URL=${ES_URL:-http://elasticsearch:9200}
 KIBANA_URL=${KIBANA_URL:-http://kibana:5601}
 PREFIX=${RASAD_INDEX_PREFIX:-rasad}
 TRIES=${SETUP_TRIES:-60}
+WRITER_PRIVILEGES='["create_index", "write", "read", "view_index_metadata", "maintenance", "indices:admin/aliases*"]'
+KIBANA_APPLICATION='"applications": [{"application": "kibana-.kibana", "resources": ["space:default"], "privileges": ["feature_savedObjectsManagement.all", "feature_indexPatterns.all", "feature_discover.all", "feature_dashboard.all", "feature_visualize.all"]}]'
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -22,6 +24,9 @@ require() {
   for name in "$@"; do
     eval "value=\${$name:-}"
     [ -n "$value" ] || die "$name is not set; define it in .env (see .env.example)"
+    case "$value" in
+      change-me*) die "$name still holds the placeholder of .env.example; set a real secret in .env" ;;
+    esac
   done
 }
 
@@ -42,7 +47,7 @@ es() {
 # JSON bodies come from Python so that any character in a password is escaped correctly.
 password_body() { python -c 'import json, os, sys; print(json.dumps({"password": os.environ[sys.argv[1]]}))' "$1"; }
 user_body() {
-  python -c 'import json, os; print(json.dumps({"password": os.environ["ES_PASSWORD"], "roles": ["rasad_writer"], "full_name": "Rasad crawler"}))'
+  python -c 'import json, os, sys; print(json.dumps({"password": os.environ[sys.argv[1]], "roles": [sys.argv[2]], "full_name": sys.argv[3]}))' "$@"
 }
 
 # wait_for WHAT URL PATTERN [CURL OPTIONS...]: poll until the answer matches.
@@ -59,7 +64,7 @@ wait_for() {
 }
 
 setup_elasticsearch() {
-  require ELASTIC_PASSWORD KIBANA_SYSTEM_PASSWORD ES_PASSWORD
+  require ELASTIC_PASSWORD KIBANA_SYSTEM_PASSWORD ES_PASSWORD RASAD_KIBANA_PASSWORD
   host=$(printf '%s' "$ES_URL" | sed -E 's#^[a-z]+://([^:/]+).*#\1#')
   NETRC=$(mktemp)
   trap 'rm -f "$NETRC"' EXIT
@@ -71,11 +76,19 @@ setup_elasticsearch() {
   log "setting the kibana_system password"
   password_body KIBANA_SYSTEM_PASSWORD | es POST /_security/user/kibana_system/_password
 
-  # Least privilege for the crawler: its own indices and templates, cluster health for `rasad init`.
+  # Least privilege for the crawler on its own indices: create them, write and read documents, read
+  # their mappings, refresh them (maintenance), and move aliases for the reindex-and-flip upgrade of
+  # `rasad init`. No index deletion, no settings change; cluster: health and its own templates.
   log "creating role rasad_writer on $PREFIX-* and user rasad"
-  printf '{"cluster": ["monitor", "manage_index_templates"], "indices": [{"names": ["%s-*"], "privileges": ["all"]}]}\n' \
-    "$PREFIX" | es PUT /_security/role/rasad_writer
-  user_body | es PUT /_security/user/rasad
+  printf '{"cluster": ["monitor", "manage_index_templates"], "indices": [{"names": ["%s-*"], "privileges": %s}]}\n' \
+    "$PREFIX" "$WRITER_PRIVILEGES" | es PUT /_security/role/rasad_writer
+  user_body ES_PASSWORD rasad_writer "Rasad crawler" | es PUT /_security/user/rasad
+
+  # The Kibana import needs saved objects and data views in Kibana, and the field list of the indices.
+  log "creating role rasad_kibana_import and user rasad_kibana"
+  printf '{"indices": [{"names": ["%s-*"], "privileges": ["read", "view_index_metadata"]}], %s}\n' \
+    "$PREFIX" "$KIBANA_APPLICATION" | es PUT /_security/role/rasad_kibana_import
+  user_body RASAD_KIBANA_PASSWORD rasad_kibana_import "Rasad Kibana import" | es PUT /_security/user/rasad_kibana
 
   log "creating or upgrading the indices (rasad init, as user rasad)"
   rasad init

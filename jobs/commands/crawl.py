@@ -93,9 +93,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, config: Config) -> int:
     from jobs import tasks
+    from jobs.exitcodes import exit_code
     from jobs.lock import EX_TEMPFAIL, LockHeld
     from jobs.progress import CrawlProgress
-    from jobs.runs import OK, PARTIAL
 
     for name in args.sources or []:
         try:
@@ -118,7 +118,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
     for query, counts in sorted((result.get("gdelt_queries") or {}).items()):
         # returned = articles in GDELT's answers; new = not already indexed or requested in this run.
         print(f"GDELT {query!r}: " + ", ".join(f"{k}={int(v)}" for k, v in sorted(counts.items())))
-    return 0 if result["status"] in (OK, PARTIAL) else 1
+    for err in result.get("errors") or []:
+        print(f"  {err}", file=sys.stderr)
+    return exit_code(result["status"])  # 0 ok, 3 partial, 1 failed or interrupted
 
 
 def crawl_line(result: Mapping) -> str:

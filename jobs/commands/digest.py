@@ -13,6 +13,7 @@ import sys
 
 from crawler.config import Config
 from jobs.commands.crawl import parse_since
+from jobs.exitcodes import EXIT_FAILED, EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -74,7 +75,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
                 record.count("sent", int(outcome.sent))
                 if outcome.error:
                     record.error(outcome.error)
-                if outcome.status == FAILED:
+                undelivered = args.send and not outcome.sent and outcome.status not in ("sent", "empty")
+                if outcome.status == FAILED or undelivered:
                     record.mark(FAILED)
             hint = demo_hint(config, store) if not outcome.article_count else None
     except LockHeld as exc:
@@ -93,4 +95,5 @@ def run(args: argparse.Namespace, config: Config) -> int:
               "`rasad digest --send` records and emails the digest")
     if hint:
         print(hint)
-    return 1 if outcome.status == FAILED else 0
+    # --send whose delivery was impossible (no recipients, server down) is a failure for cron.
+    return EXIT_FAILED if outcome.status == FAILED or undelivered else EXIT_OK

@@ -20,7 +20,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
     store = open_store(config)
     info = store.info()
-    print(f"configuration {config.source_file}: ok; Elasticsearch {info['version']['number']} at {config.elasticsearch.effective_url}")
+    print(f"configuration {config.source_file}: ok; Elasticsearch {info['version']['number']} at {config.elasticsearch.display_url}")
     for alias, what in store.init().items():
         print(f"{alias}: {what}")
     replayed = store.replay_spool()

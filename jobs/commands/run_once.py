@@ -1,7 +1,7 @@
 """`rasad run-once`: one cycle for cron (lock, replay spool, crawl, send pending, digest and send).
 
-Exit status: 0 done (also when some outlets failed), 75 (EX_TEMPFAIL) when another run holds the
-lock, 1 when the crawl or the digest failed or the run was interrupted.
+Exit status (jobs.exitcodes): 0 ok, 3 partial (some outlets or articles failed), 1 failed (the crawl or
+the digest failed, or the run was interrupted), 75 (EX_TEMPFAIL) when another run holds the lock.
 """
 
 from __future__ import annotations
@@ -47,9 +47,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from jobs import tasks
     from jobs.commands.crawl import LEGEND, crawl_line, summary_table
     from jobs.context import local_node_notice
+    from jobs.exitcodes import exit_code
     from jobs.lock import EX_TEMPFAIL, LockHeld
     from jobs.progress import CrawlProgress
-    from jobs.runs import OK, PARTIAL
 
     tasks.install_signal_handlers()
     try:
@@ -69,5 +69,4 @@ def run(args: argparse.Namespace, config: Config) -> int:
     notice = local_node_notice(config)
     if notice:
         print(notice)
-    status = result["status"]
-    return 0 if status in (OK, PARTIAL) else 1
+    return exit_code(result["status"])  # 0 ok, 3 partial, 1 failed or interrupted

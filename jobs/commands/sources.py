@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from crawler.config import Config
 from crawler.sources.base import Source
 from crawler.sources.registry import UnknownSourceError, all_sources, sources_for
+from jobs.exitcodes import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL
 
 if TYPE_CHECKING:  # the check pulls in feedparser and lxml, the match courlan: imported by those actions only
     from crawler.sources.check import RouteCheck, SourceCheck, UrlCheck
@@ -172,4 +173,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
             verdict = check_route_robots(name, url, enabled=enabled, user_agent=user_agent(config),
                                          timeout=args.timeout)
             print(route_line(verdict, key), flush=True)
-    return 0  # failing outlets are reported, not fatal: the check is a report
+    # Every line is printed whatever happens; the exit code says it for cron: 0 all OK, 3 some failing, 1 all.
+    if not failed:
+        return EXIT_OK
+    return EXIT_FAILED if failed == len(results) else EXIT_PARTIAL
