@@ -61,6 +61,19 @@ def build_parser() -> argparse.ArgumentParser:
 EX_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `seq 1000000 | head -1`'s first command
 
 
+def unreachable(exc: BaseException) -> bool:
+    """True for an Elasticsearch that cannot be reached (checked without importing the client: the
+    light commands never load it, so none of its errors can come from them)."""
+    if "crawler.store" not in sys.modules:
+        return False
+    from elasticsearch.exceptions import ConnectionError as ESConnectionError
+    from elasticsearch.exceptions import ConnectionTimeout
+
+    from crawler.store import StoreError
+
+    return isinstance(exc, StoreError | ESConnectionError | ConnectionTimeout)
+
+
 def unreachable_message(config: Config, exc: BaseException) -> str:
     """One message for an Elasticsearch that cannot be reached: the URL (no credentials) and what to do."""
     from crawler.store import StoreError
@@ -81,11 +94,6 @@ def main(argv: list[str] | None = None) -> int:
     # The client logs each failed attempt with a traceback; rasad says what failed once, below.
     logging.getLogger("elasticsearch").setLevel(logging.ERROR if not args.verbose else logging.INFO)
     install_log_redaction()
-    from elasticsearch.exceptions import ConnectionError as ESConnectionError
-    from elasticsearch.exceptions import ConnectionTimeout
-
-    from crawler.store import StoreError
-
     config: Config | None = None
     try:
         config = load_config(args.config)
@@ -99,11 +107,6 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"rasad: configuration error: {redact(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
-    except (StoreError, ESConnectionError, ConnectionTimeout) as exc:
-        if config is None:
-            raise
-        print(unreachable_message(config, exc), file=sys.stderr)
-        return EXIT_FAILED
     except KeyboardInterrupt:
         print("rasad: interrupted", file=sys.stderr)
         return 130
@@ -113,6 +116,11 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EX_BROKEN_PIPE
+    except Exception as exc:
+        if config is None or not unreachable(exc):
+            raise
+        print(unreachable_message(config, exc), file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":
