@@ -57,6 +57,7 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     "modified_at": DATE,
     "discovered_at": DATE,
     "fetched_at": DATE,
+    "captured_at": DATE,
     "indexed_at": DATE,
     "discovered_via": KEYWORD,
     "language": KEYWORD,
@@ -91,6 +92,11 @@ RUN_PROPERTIES: dict[str, Any] = {
     "error_count": {"type": "integer"},
     "host": KEYWORD,
     "trigger": KEYWORD,
+    # crawler.found rows: what each discovery route and each outlet found in the run.
+    "routes": {"properties": {"route": KEYWORD, "discovered": {"type": "integer"}, "fetched": {"type": "integer"},
+                              "kept": {"type": "integer"}, "errors": {"type": "integer"}}},
+    "outlets": {"properties": {"outlet": KEYWORD, "discovered": {"type": "integer"}, "fetched": {"type": "integer"},
+                               "kept": {"type": "integer"}, "errors": {"type": "integer"}}},
 }
 
 DIGEST_PROPERTIES: dict[str, Any] = {

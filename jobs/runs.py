@@ -48,6 +48,9 @@ class Run:
     errors: list[str] = field(default_factory=list)
     error_count: int = 0
     host: str = field(default_factory=socket.gethostname)
+    # What each discovery route and outlet found (crawler.found rows): the digest footer reads them.
+    routes: list[dict[str, Any]] = field(default_factory=list)
+    outlets: list[dict[str, Any]] = field(default_factory=list)
     _t0: float = field(default_factory=time.monotonic, repr=False)
     _forced: str | None = field(default=None, repr=False)
     _duration: float | None = field(default=None, repr=False)
@@ -104,6 +107,10 @@ class Run:
             "errors": list(self.errors),
             "error_count": self.error_count,
         }
+        if self.routes:
+            doc["routes"] = [dict(r) for r in self.routes]
+        if self.outlets:
+            doc["outlets"] = [dict(r) for r in self.outlets]
         if self.finished_at is not None:
             doc["finished_at"] = self.finished_at.isoformat(timespec="seconds")
             doc["duration_s"] = self.duration_s

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from crawler.config import Config
+from crawler.found import table
 from crawler.sources.registry import UnknownSourceError, get_source
 
 DURATION = re.compile(r"^(\d+)([dh])$")
@@ -118,6 +119,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
     for query, counts in sorted((result.get("gdelt_queries") or {}).items()):
         # returned = articles in GDELT's answers; new = not already indexed or requested in this run.
         print(f"GDELT {query!r}: " + ", ".join(f"{k}={int(v)}" for k, v in sorted(counts.items())))
+    if result.get("routes"):
+        print("\n" + table(result["routes"], "route"))  # what each discovery route found
     return 0 if result["status"] in (OK, PARTIAL) else 1
 
 
