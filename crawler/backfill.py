@@ -48,7 +48,7 @@ class BackfillPlan:
     warc_files: list[str] = field(default_factory=list)
     source_names: list[str] | None = None
     topic: str | None = None
-    dated: bool = True  # False: no --from/--to and no event window (WARC files are read whole)
+    dated: bool = True  # --from/--to given: WARC files are read for that window only, else whole
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -82,11 +82,10 @@ def plan_backfill(config: Config, *, start: datetime | None, end: datetime | Non
     t: TopicConfig = config.topic(topic)
     warcs = list(warc_files or [])
     chosen = list(archives) if archives else ([] if warcs else list(config.archive.archives))
-    dated = start is not None or end is not None
-    if not dated and t.event_start:
+    dated = start is not None or end is not None  # WARC files are read whole unless dates are given
+    if not dated and chosen and t.event_start:
         start = _day_start(t.event_start) - timedelta(days=config.archive.days_before)
         end = _day_end(t.event_end or t.event_start) + timedelta(days=config.archive.days_after)
-        dated = True
     if chosen and start is None and end is None:
         raise ConfigError(f"{config.source_file}: topics.{t.name}.event_start is not set; give --from and --to "
                           "to search the archives")

@@ -70,6 +70,7 @@ class CrawlStats:
     # GDELT per topic query: requests, answered, returned (articles in the answers), new, errors.
     gdelt_queries: dict[str, dict[str, int]] = field(default_factory=dict)
     routes: dict[str, dict[str, int]] = field(default_factory=dict)  # per discovery route: fetched, kept, errors
+    archive: dict[str, int] = field(default_factory=dict)  # backfill: filtered_<reason>, already_done, ...
     errors: list[str] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)  # rasad/time/<stage>: where the time went
     duration_s: float = 0.0
@@ -107,6 +108,8 @@ def stats_from_scrapy(raw: dict[str, Any], duration_s: float) -> CrawlStats:
             s.discovered_via[parts[1]] = value
         elif head == "relation":
             s.relations[parts[1]] = value
+        elif head == "archive" and len(parts) >= 2:  # backfill: filtered captures, finished queries
+            s.archive["_".join(parts[1:])] = value
         elif head == "route" and len(parts) == 3:
             s.routes.setdefault(parts[1], {})[parts[2]] = value
         elif head == "time":
@@ -119,7 +122,7 @@ def stats_from_scrapy(raw: dict[str, Any], duration_s: float) -> CrawlStats:
         "discovered", "fetched", "extracted", "relevant", "indexed", "created", "updated", "spooled", "failed",
         "remembered", "skipped_known")}
     for prefix, d in (("dropped", s.dropped), ("errors", s.error_kinds), ("via", s.discovered_via),
-                      ("relation", s.relations)):
+                      ("relation", s.relations), ("archive", s.archive)):
         flat.update({f"{prefix}_{k}": v for k, v in d.items()})
     for metric in ("requests", "returned", "new"):  # GDELT totals over all queries (per query: gdelt_queries)
         flat[f"gdelt_{metric}"] = sum(q.get(metric, 0) for q in s.gdelt_queries.values())

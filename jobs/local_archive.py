@@ -91,6 +91,10 @@ class _DataHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         a = self.archive
         a.data_requests.append((self.path, self.headers.get("Range") or ""))
+        fault = a.take_fault(self.path)
+        if fault:
+            self._send(fault, b"slow down", "text/plain", {"Retry-After": "0"})
+            return
         if self.path == "/collinfo.json":
             self._send(200, json.dumps(a.collinfo()).encode(), "application/json")
             return
@@ -140,7 +144,8 @@ class LocalArchive:
         self.root = Path(root or self._tmp)  # type: ignore[arg-type]
         self.root.mkdir(parents=True, exist_ok=True)
         self.crawls: list[dict[str, str]] = []
-        self.data_requests: list[tuple[str, str]] = []
+        self.data_requests: list[tuple[str, str]] = []  # (path, Range) of every data-server request
+        self._faults: list[list] = []  # [path part, status, times left]: fault drills (429, 503)
         self.port = 0
         self._proc: subprocess.Popen[bytes] | None = None
         self._server: ThreadingHTTPServer | None = None
@@ -159,6 +164,17 @@ class LocalArchive:
         done = subprocess.run([_tool("wb-manager"), *args], cwd=self.root, capture_output=True, text=True)
         if done.returncode != 0:
             raise LocalArchiveError(f"wb-manager {' '.join(args)} failed in {self.root}: {done.stderr.strip()[-500:]}")
+
+    def fail_next(self, status: int, times: int = 1, path_part: str = "/data/") -> None:
+        """The next `times` data-server requests whose path contains `path_part` answer `status`."""
+        self._faults.append([path_part, status, times])
+
+    def take_fault(self, path: str) -> int | None:
+        for fault in self._faults:
+            if fault[0] in path and fault[2] > 0:
+                fault[2] -= 1
+                return int(fault[1])
+        return None
 
     def data_file(self, name: str) -> Path | None:
         """A WARC file of any collection, by its name in the index (the `filename` field)."""

@@ -69,7 +69,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     except LockHeld as exc:
         print(f"rasad backfill: {exc}; try again later", file=sys.stderr)
         return EX_TEMPFAIL
-    window = f"{plan.start.date()}..{plan.end.date()}" if plan.dated else "all dates"
+    window = f"{plan.start.date()}..{plan.end.date()}" if plan.archives or plan.dated else "all dates"
     print(f"backfill {result['run_id']}: {result['status']} in {result.get('duration_s', 0):.1f}s, window {window}, "
           f"archives {','.join(plan.archives) or '-'}, WARC files {len(plan.warc_files)}")
     print(summary(result))
