@@ -219,3 +219,13 @@ def test_warc_of_real_arabic_pages_keeps_the_relevant_like_compare(tmp_path: Pat
             assert kept[p["url"]]["relation"] == verdict["relation"], p["url"]
     finally:
         drop(store, prefix)
+
+
+def test_digest_footer_reads_the_routes_of_the_period(backfilled: Backfilled) -> None:
+    from reports.service import period_routes
+
+    rows = {r["route"]: r for r in period_routes(backfilled.store, datetime(2020, 1, 1, tzinfo=UTC), datetime.now(UTC))}
+    # Both backfills of the module finished in the period: their rows add up.
+    first = {r["route"]: r for r in backfilled.first["routes"]}
+    assert rows["archive:ia"]["kept"] == first["archive:ia"]["kept"] > 0
+    assert rows["archive:cc"]["discovered"] == first["archive:cc"]["discovered"] > 0
