@@ -64,6 +64,14 @@ def test_wayback_query_and_raw_capture_address() -> None:
         "https://web.archive.org/web/20201123101500id_/https://www.youm7.com/story/1"
 
 
+def test_prefixes_per_declared_host() -> None:
+    assert wayback.url_prefixes("https://arabic.people.com.cn/", ("arabic.people.com.cn", "arabic.peopledaily.com.cn")) \
+        == ["arabic.people.com.cn/", "arabic.peopledaily.com.cn/"]
+    # An outlet under a path owns only that path: not the whole of its host.
+    assert wayback.url_prefixes("https://www.bbc.com/arabic", ("bbc.com", "bbci.co.uk")) == ["bbc.com/arabic/"]
+    assert wayback.url_prefixes("http://127.0.0.1:8765/youm7/", ("127.0.0.1",)) == ["127.0.0.1:8765/youm7/"]
+
+
 def test_collinfo_crawls_overlapping_the_window() -> None:
     body = json.dumps([
         {"id": "CC-MAIN-2021-04", "cdx-api": "https://i/CC-MAIN-2021-04-index", "from": "2021-01-15T00:00:00", "to": "2021-01-28T00:00:00"},

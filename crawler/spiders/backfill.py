@@ -117,15 +117,15 @@ class BackfillSpider(NewsSpider):
                 yield item
         if "ia" in self.archives:
             for src in self.sources:
-                prefix = wayback.url_prefix(src.base_url)
-                key = query_key("ia", "wayback", prefix, self.since, self.until)
-                if self.state.is_done(key):
-                    self._inc("archive/already_done")
-                    log.info("%s: finished by an earlier backfill; skipped", key)
-                    continue
-                url = wayback.cdx_query_url(self.archive.wayback_cdx_url, prefix, self.since, self.until,
-                                            self.archive.cdx_limit)
-                yield self._index_request(url, self.parse_wayback_cdx, src.name, IA, key, page=1)
+                for prefix in wayback.url_prefixes(src.base_url, src.domains):
+                    key = query_key("ia", "wayback", prefix, self.since, self.until)
+                    if self.state.is_done(key):
+                        self._inc("archive/already_done")
+                        log.info("%s: finished by an earlier backfill; skipped", key)
+                        continue
+                    url = wayback.cdx_query_url(self.archive.wayback_cdx_url, prefix, self.since, self.until,
+                                                self.archive.cdx_limit)
+                    yield self._index_request(url, self.parse_wayback_cdx, src.name, IA, key, page=1, prefix=prefix)
         if "cc" in self.archives:
             yield self._index_request(self.archive.cc_index_url, self.parse_collinfo, None, CC, None)
 
@@ -155,17 +155,17 @@ class BackfillSpider(NewsSpider):
             yield from self.parse_article(response, name, WARC, now_iso())
         log.info("%s: %d archived HTML pages read", path, count)
 
-    def parse_wayback_cdx(self, response: Response, source: str | None, key: str, page: int) -> list[scrapy.Request]:
+    def parse_wayback_cdx(self, response: Response, source: str | None, key: str, page: int,
+                          prefix: str) -> list[scrapy.Request]:
         """A page of Wayback CDX results: captures worth fetching, then the next page (resume key)."""
         captures, resume = self._captures(response, IA, key)
         out = self._capture_requests(
             captures, source, IA, key, lambda c: (wayback.replay_url(self.archive.wayback_replay_url, c), None),
             self.parse_capture)
         if resume and page < self.archive.max_cdx_pages:
-            prefix = wayback.url_prefix(self.by_name[source].base_url) if source in self.by_name else ""
             url = wayback.cdx_query_url(self.archive.wayback_cdx_url, prefix, self.since, self.until,
                                         self.archive.cdx_limit, resume_key=resume)
-            out.append(self._index_request(url, self.parse_wayback_cdx, source, IA, key, page=page + 1))
+            out.append(self._index_request(url, self.parse_wayback_cdx, source, IA, key, page=page + 1, prefix=prefix))
         else:
             if resume:
                 self._inc("archive/page_limited")
@@ -188,13 +188,14 @@ class BackfillSpider(NewsSpider):
         out = []
         for crawl in crawls:
             for src in self.sources:
-                prefix = wayback.url_prefix(src.base_url)
-                qkey = query_key("cc", crawl.id, prefix, self.since, self.until)
-                if self.state.is_done(qkey):
-                    self._inc("archive/already_done")
-                    continue
-                url = commoncrawl.cdx_query_url(crawl.cdx_api, prefix, self.since, self.until, self.archive.cdx_limit)
-                out.append(self._index_request(url, self.parse_cc_cdx, src.name, CC, qkey))
+                for prefix in wayback.url_prefixes(src.base_url, src.domains):
+                    qkey = query_key("cc", crawl.id, prefix, self.since, self.until)
+                    if self.state.is_done(qkey):
+                        self._inc("archive/already_done")
+                        continue
+                    url = commoncrawl.cdx_query_url(crawl.cdx_api, prefix, self.since, self.until,
+                                                    self.archive.cdx_limit)
+                    out.append(self._index_request(url, self.parse_cc_cdx, src.name, CC, qkey))
         return out
 
     def parse_cc_cdx(self, response: Response, source: str | None, key: str) -> list[scrapy.Request]:

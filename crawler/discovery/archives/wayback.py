@@ -23,6 +23,15 @@ def url_prefix(base_url: str) -> str:
     return f"{host}{parts.path.rstrip('/')}/"
 
 
+def url_prefixes(base_url: str, domains: tuple[str, ...] = ()) -> list[str]:
+    """The CDX prefixes of one outlet: its base URL, and its other declared hosts when the outlet is a
+    whole host (an outlet under a path, as BBC's /arabic, owns only that path of its hosts)."""
+    first = url_prefix(base_url)
+    if urlsplit(base_url).path.strip("/"):
+        return [first]
+    return list(dict.fromkeys([first, *(url_prefix(f"https://{d}/") for d in domains if d)]))
+
+
 def cdx_query_url(cdx_url: str, prefix: str, start: datetime, end: datetime, limit: int,
                   resume_key: str | None = None) -> str:
     """A CDX query for HTML captures answered 200 under `prefix`, one per content digest."""
