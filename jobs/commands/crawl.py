@@ -113,14 +113,14 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(f"rasad crawl: {exc}; try again later", file=sys.stderr)
         return EX_TEMPFAIL
     print(crawl_line(result))
+    if result.get("routes"):
+        print(table(result["routes"], "route") + "\n")  # what each discovery route found
     if result.get("per_source"):
         print(summary_table(result["per_source"]))
         print(LEGEND)
     for query, counts in sorted((result.get("gdelt_queries") or {}).items()):
         # returned = articles in GDELT's answers; new = not already indexed or requested in this run.
         print(f"GDELT {query!r}: " + ", ".join(f"{k}={int(v)}" for k, v in sorted(counts.items())))
-    if result.get("routes"):
-        print("\n" + table(result["routes"], "route"))  # what each discovery route found
     return 0 if result["status"] in (OK, PARTIAL) else 1
 
 
