@@ -15,7 +15,7 @@ from crawler.discovery.archives import commoncrawl, wayback
 from crawler.discovery.archives.captures import Capture, CdxError, parse_cdx, unique_content
 from crawler.discovery.archives.filters import keyword_forms, reject_reason, slug_matches
 from crawler.discovery.archives.state import BackfillState, query_key
-from crawler.discovery.archives.warc import WarcFileError, html_pages
+from crawler.discovery.archives.warc import WarcFileError, check_warc, html_pages
 from crawler.found import add_up, outlet_rows, route_rows
 from crawler.sources.base import Source
 from jobs.local_archive import ArchivedPage, write_warc
@@ -99,6 +99,11 @@ def test_warc_record_by_byte_range_and_local_files(tmp_path: Path) -> None:
     assert page is not None and page.body == html and page.url == pages[0].url
     with pytest.raises(WarcFileError, match="not found"):
         list(html_pages(tmp_path / "missing.warc"))
+    check_warc(gz)
+    check_warc(plain)
+    (tmp_path / "notes.warc").write_text("not a WARC file", encoding="utf-8")
+    with pytest.raises(WarcFileError, match="notes.warc: not a readable WARC file"):
+        check_warc(tmp_path / "notes.warc")
 
 
 def test_cheap_filters_pattern_slug_and_date() -> None:

@@ -26,7 +26,7 @@ from crawler.discovery.archives.captures import Capture, CdxError, parse_cdx, un
 from crawler.discovery.archives.commoncrawl import CommonCrawlError
 from crawler.discovery.archives.filters import keyword_forms, reject_reason
 from crawler.discovery.archives.state import BackfillState, query_key
-from crawler.discovery.archives.warc import html_pages
+from crawler.discovery.archives.warc import WarcFileError, html_pages
 from crawler.discovery.links import canonical, source_for_url
 from crawler.items import Article
 from crawler.spiders.news import PERMANENT, NewsSpider, now_iso
@@ -113,8 +113,13 @@ class BackfillSpider(NewsSpider):
 
     async def start(self) -> AsyncIterator[Any]:
         for path in self.warc_files:
-            for item in self.warc_articles(path):
-                yield item
+            try:
+                for item in self.warc_articles(path):
+                    yield item
+            except WarcFileError as exc:  # damaged further in than the command's check read
+                self._inc("errors/warc_file")
+                self._inc(f"route/{WARC}/errors")
+                log.error("%s", exc)
         if "ia" in self.archives:
             for src in self.sources:
                 for prefix in wayback.url_prefixes(src.base_url, src.domains):

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from crawler.config import Config, ConfigError
+from crawler.discovery.archives.warc import WarcFileError, check_warc
 from crawler.found import outlet_rows, table
 from crawler.sources.registry import UnknownSourceError, get_source
 from jobs import tasks
@@ -54,8 +55,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
             print(f"rasad backfill: {exc}", file=sys.stderr)
             return 2
     for f in args.warcs or []:
-        if not Path(f).is_file():
-            print(f"rasad backfill: WARC file not found: {f}", file=sys.stderr)
+        try:
+            check_warc(f)
+        except WarcFileError as exc:
+            print(f"rasad backfill: {exc}", file=sys.stderr)
             return 2
     try:
         plan = plan_backfill(config, start=args.start, end=args.end, topic=args.topic, archives=args.archives,

@@ -34,3 +34,15 @@ def html_pages(path: str | Path, start: datetime | None = None, end: datetime | 
         raise
     except Exception as exc:  # noqa: BLE001 - warcio raises several kinds on a damaged file
         raise WarcFileError(f"{p}: not a readable WARC file: {exc}") from None
+
+
+def check_warc(path: str | Path) -> None:
+    """Raise WarcFileError unless `path` is a file whose first record warcio can read."""
+    p = Path(path)
+    if not p.is_file():
+        raise WarcFileError(f"{p}: WARC file not found")
+    try:
+        with p.open("rb") as fh:
+            next(iter(ArchiveIterator(fh)), None)
+    except Exception as exc:  # noqa: BLE001 - warcio raises several kinds on a damaged file
+        raise WarcFileError(f"{p}: not a readable WARC file: {exc}") from None
