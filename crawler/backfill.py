@@ -132,7 +132,8 @@ def backfill_in_process(config: Config, plan: BackfillPlan, *, run_id: str | Non
              len(sources), len(known))
     settings = settings_for(config)
     settings.update(RASAD_CONFIG=config, RASAD_TOPIC=topic.name, LOG_FORMATTER="crawler.pipelines.DropLogFormatter",
-                    DOWNLOAD_SLOTS=archive_slots(config), LOGSTATS_INTERVAL=30.0)
+                    DOWNLOAD_SLOTS={**settings.get("DOWNLOAD_SLOTS", {}), **archive_slots(config)},
+                    LOGSTATS_INTERVAL=30.0)
     process = CrawlerProcess(settings, install_root_handler=True)
     crawler = process.create_crawler(BackfillSpider)
     started = time.monotonic()

@@ -74,7 +74,7 @@ class BackfillSpider(NewsSpider):
             self.listing.add(key)
         return scrapy.Request(
             url, callback=callback, errback=self.on_index_error, cb_kwargs={"source": source, "key": key, **cb_kwargs},
-            meta={"rasad_source": source, "rasad_page": callback.__name__, "rasad_via": via, "rasad_query": key,
+            meta={"rasad_source": source, "rasad_page": callback.__name__, "rasad_via": via, "rasad_archive_query": key,
                   "autothrottle_dont_adjust_delay": True},
             priority=10, dont_filter=True,
         )
@@ -102,7 +102,7 @@ class BackfillSpider(NewsSpider):
         return scrapy.Request(
             fetch_url, callback=callback, errback=self.on_capture_error, headers=headers or {},
             cb_kwargs={"source": name, "via": via, "discovered_at": now_iso()},
-            meta={"rasad_source": name, "rasad_page": "article", "rasad_via": via, "rasad_query": key,
+            meta={"rasad_source": name, "rasad_page": "article", "rasad_via": via, "rasad_archive_query": key,
                   "rasad_original_url": capture.url, "rasad_captured_at": capture.captured_at.isoformat(),
                   "autothrottle_dont_adjust_delay": True},
             # Byte ranges of one WARC file share its address: the duplicate filter must not merge them.
@@ -220,7 +220,7 @@ class BackfillSpider(NewsSpider):
         try:
             yield from self.parse_article(response, source, via, discovered_at)
         finally:
-            self._capture_done(response.meta.get("rasad_query"))
+            self._capture_done(response.meta.get("rasad_archive_query"))
 
     def parse_cc_record(self, response: Response, source: str, via: str, discovered_at: str) -> Iterator[Article]:
         """A WARC record fetched by byte range: its HTML payload goes to the article callback."""
@@ -239,7 +239,7 @@ class BackfillSpider(NewsSpider):
                                 headers={"Content-Type": page.content_type})
             yield from self.parse_article(html, source, via, discovered_at)
         finally:
-            self._capture_done(response.meta.get("rasad_query"))
+            self._capture_done(response.meta.get("rasad_archive_query"))
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
@@ -285,7 +285,7 @@ class BackfillSpider(NewsSpider):
 
     def on_index_error(self, failure: Failure) -> None:
         self.on_error(failure)
-        key = failure.request.meta.get("rasad_query")
+        key = failure.request.meta.get("rasad_archive_query")
         if key:
             self.unfinished.add(key)
             self.listing.discard(key)
@@ -293,7 +293,7 @@ class BackfillSpider(NewsSpider):
     def on_capture_error(self, failure: Failure) -> None:
         """A capture that failed: counted; a transient failure leaves its query unfinished."""
         self.on_error(failure)
-        key = failure.request.meta.get("rasad_query")
+        key = failure.request.meta.get("rasad_archive_query")
         permanent = isinstance(failure.value, HttpError) and failure.value.response.status in PERMANENT
         if key and not permanent:
             self.unfinished.add(key)
