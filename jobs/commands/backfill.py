@@ -12,12 +12,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from crawler.config import Config, ConfigError
-from crawler.discovery.archives.warc import WarcFileError, check_warc
 from crawler.found import outlet_rows, table
-from crawler.sources.registry import UnknownSourceError, get_source
-from jobs import tasks
-from jobs.lock import EX_TEMPFAIL, LockHeld
-from jobs.runs import OK, PARTIAL
 
 
 def parse_day(value: str, end: bool = False) -> datetime:
@@ -46,7 +41,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
+    # Late imports: `rasad --help` and the other quick commands must not load Scrapy or Elasticsearch.
     from crawler.backfill import plan_backfill
+    from crawler.discovery.archives.warc import WarcFileError, check_warc
+    from crawler.sources.registry import UnknownSourceError, get_source
+    from jobs import tasks
+    from jobs.lock import EX_TEMPFAIL, LockHeld
+    from jobs.runs import OK, PARTIAL
 
     for name in args.sources or []:
         try:
