@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -114,7 +114,7 @@ class BackfillSpider(NewsSpider):
     async def start(self) -> AsyncIterator[Any]:
         for path in self.warc_files:
             try:
-                for item in self.warc_articles(path):
+                async for item in self.warc_articles(path):
                     yield item
             except WarcFileError as exc:  # damaged further in than the command's check read
                 self._inc("errors/warc_file")
@@ -134,7 +134,7 @@ class BackfillSpider(NewsSpider):
         if "cc" in self.archives:
             yield self._index_request(self.archive.cc_index_url, self.parse_collinfo, None, CC, None)
 
-    def warc_articles(self, path: str) -> Iterator[Article]:
+    async def warc_articles(self, path: str) -> AsyncIterator[Article]:
         """Articles of a local WARC file: its HTML responses go straight to the article callback."""
         start, end = (self.since, self.until) if self.warc_window else (None, None)
         count = 0
@@ -157,7 +157,8 @@ class BackfillSpider(NewsSpider):
             request = scrapy.Request(page.url, meta=meta)
             response = HtmlResponse(url=page.url, body=page.body, request=request,
                                     headers={"Content-Type": page.content_type})
-            yield from self.parse_article(response, name, WARC, now_iso())
+            for article in await self.parse_article(response, name, WARC, now_iso()):
+                yield article
         log.info("%s: %d archived HTML pages read", path, count)
 
     def parse_wayback_cdx(self, response: Response, source: str | None, key: str, page: int,
@@ -215,14 +216,14 @@ class BackfillSpider(NewsSpider):
         self._settle(key)
         return out
 
-    def parse_capture(self, response: Response, source: str, via: str, discovered_at: str) -> Iterator[Article]:
+    async def parse_capture(self, response: Response, source: str, via: str, discovered_at: str) -> list[Article]:
         """A raw Wayback capture: the article callback, then the query's bookkeeping."""
         try:
-            yield from self.parse_article(response, source, via, discovered_at)
+            return await self.parse_article(response, source, via, discovered_at)
         finally:
             self._capture_done(response.meta.get("rasad_archive_query"))
 
-    def parse_cc_record(self, response: Response, source: str, via: str, discovered_at: str) -> Iterator[Article]:
+    async def parse_cc_record(self, response: Response, source: str, via: str, discovered_at: str) -> list[Article]:
         """A WARC record fetched by byte range: its HTML payload goes to the article callback."""
         try:
             try:
@@ -231,13 +232,13 @@ class BackfillSpider(NewsSpider):
                 self._inc("errors/warc_record", source)
                 self._inc(f"route/{via}/errors")
                 log.warning("%s (%s): %s", response.url, response.request.headers.get("Range"), exc)
-                return
+                return []
             if page is None:
                 self._inc("archive/not_html", source)
-                return
+                return []
             html = HtmlResponse(url=response.meta["rasad_original_url"], body=page.body, request=response.request,
                                 headers={"Content-Type": page.content_type})
-            yield from self.parse_article(html, source, via, discovered_at)
+            return await self.parse_article(html, source, via, discovered_at)
         finally:
             self._capture_done(response.meta.get("rasad_archive_query"))
 
