@@ -10,6 +10,7 @@ import difflib
 import os
 import tomllib
 import typing
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -81,6 +82,11 @@ class TopicConfig(_Section):
     # The year of the reference's event: a related report published in another year, not naming this
     # one, describes another edition, so its different figures are not contradictions.
     event_year: int | None = Field(default=None, ge=1990, le=2100)
+    # The event's own days: `rasad backfill --topic T` without dates searches the weeks around them.
+    event_start: date | None = None
+    event_end: date | None = None
+    # Words an archived article's address may carry (Latin slugs; Arabic keywords are matched too).
+    url_keywords: list[str] = Field(default_factory=list)
 
 
 class CompareConfig(_Section):
@@ -128,6 +134,27 @@ class CrawlConfig(_Section):
     download_timeout: float = Field(default=30.0, gt=0)
     close_after_items: int = Field(default=0, ge=0)
     cpu_workers: int = Field(default=0, ge=0)  # processes for extraction and comparison; 0: one per core
+
+
+class ArchiveConfig(_Section):
+    """Web archives searched by `rasad backfill`; rates are requests per second (0: no pause, local tests)."""
+
+    wayback_cdx_url: str = "https://web.archive.org/cdx/search/cdx"
+    wayback_replay_url: str = "https://web.archive.org/web/"
+    cc_index_url: str = "https://index.commoncrawl.org/collinfo.json"
+    cc_data_url: str = "https://data.commoncrawl.org/"
+    # The Wayback Machine's CDX limit is 24 requests a minute; playback has no published limit.
+    wayback_cdx_rate: float = Field(default=0.4, ge=0)
+    wayback_replay_rate: float = Field(default=1.0, ge=0)
+    # Common Crawl asks for backing off and "no more than once per second" retries.
+    cc_index_rate: float = Field(default=1.0, ge=0)
+    cc_data_rate: float = Field(default=1.0, ge=0)
+    archives: list[Literal["ia", "cc"]] = Field(default_factory=lambda: ["ia", "cc"])
+    cdx_limit: int = Field(default=5000, ge=1)  # captures per CDX query (a page of results)
+    max_cdx_pages: int = Field(default=20, ge=1)  # pages of one query followed (Wayback resume keys)
+    days_before: int = Field(default=14, ge=0)  # window around a topic's event when no dates are given
+    days_after: int = Field(default=21, ge=0)
+    state_file: str = "var/backfill-state.json"  # finished (archive, index, prefix, window) queries
 
 
 class ScheduleConfig(_Section):
@@ -196,6 +223,7 @@ class Config(_Section):
     smtp: SmtpConfig = Field(default_factory=SmtpConfig)
     kibana: KibanaConfig = Field(default_factory=KibanaConfig)
     log: LogConfig = Field(default_factory=LogConfig)
+    archive: ArchiveConfig = Field(default_factory=ArchiveConfig)
     # Where relative paths in this file are resolved from.
     base_dir: str = str(PROJECT_ROOT)
     source_file: str = "<defaults>"
@@ -227,6 +255,10 @@ DEFAULT_TOPIC = {
         "name": "wic-2020",
         "reference": str(PROJECT_ROOT / "reports" / "reference" / "wic-2020.txt"),
         "event_year": 2020,
+        # The 2020 forum opened on 23 November in Wuzhen (the reference article) and closed on the 24th.
+        "event_start": "2020-11-23",
+        "event_end": "2020-11-24",
+        "url_keywords": ["wic", "wuzhen", "world-internet-conference", "internet", "cyber", "cyberspace", "digital"],
         "keywords": [
             "المؤتمر العالمي للإنترنت",
             "مؤتمر الإنترنت العالمي",

@@ -35,6 +35,7 @@ class Article:
     discovered_via: str | None = None
     discovered_at: str | None = None
     fetched_at: str | None = None
+    captured_at: str | None = None  # when a web archive captured the page (backfilled articles)
     topic: str | None = None
     relevance: float | None = None
     relevance_reason: str | None = None

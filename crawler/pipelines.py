@@ -372,6 +372,7 @@ class StorePipeline(_Stage):
         if batch and not result.failed:
             for a in batch:
                 self.stats.inc_value(f"rasad/source/{a.source}/stored")
+                self.stats.inc_value(f"rasad/route/{a.discovered_via or 'unknown'}/kept")
         spider.items_stored([a.url for a in batch], ok=not result.failed)
         for a in batch:  # new or updated document, from the bulk response
             outcome = result.outcomes.get(a.doc_id)

@@ -70,6 +70,8 @@ class CrawlStats:
     per_source: dict[str, dict[str, int]] = field(default_factory=dict)
     # GDELT per topic query: requests, answered, returned (articles in the answers), new, errors.
     gdelt_queries: dict[str, dict[str, int]] = field(default_factory=dict)
+    routes: dict[str, dict[str, int]] = field(default_factory=dict)  # per discovery route: fetched, kept, errors
+    archive: dict[str, int] = field(default_factory=dict)  # backfill: filtered_<reason>, already_done, ...
     errors: list[str] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)  # rasad/time/<stage>: where the time went
     duration_s: float = 0.0
@@ -107,6 +109,10 @@ def stats_from_scrapy(raw: dict[str, Any], duration_s: float) -> CrawlStats:
             s.discovered_via[parts[1]] = value
         elif head == "relation":
             s.relations[parts[1]] = value
+        elif head == "archive" and len(parts) >= 2:  # backfill: filtered captures, finished queries
+            s.archive["_".join(parts[1:])] = value
+        elif head == "route" and len(parts) == 3:
+            s.routes.setdefault(parts[1], {})[parts[2]] = value
         elif head == "time":
             s.stage_seconds[parts[1]] = round(value, 3)
         elif head == "skipped" and parts[1:] == ["known"]:
@@ -117,7 +123,7 @@ def stats_from_scrapy(raw: dict[str, Any], duration_s: float) -> CrawlStats:
         "discovered", "fetched", "extracted", "relevant", "indexed", "created", "updated", "spooled", "failed",
         "remembered", "skipped_known")}
     for prefix, d in (("dropped", s.dropped), ("errors", s.error_kinds), ("via", s.discovered_via),
-                      ("relation", s.relations)):
+                      ("relation", s.relations), ("archive", s.archive)):
         flat.update({f"{prefix}_{k}": v for k, v in d.items()})
     for metric in ("requests", "returned", "new"):  # GDELT totals over all queries (per query: gdelt_queries)
         flat[f"gdelt_{metric}"] = sum(q.get(metric, 0) for q in s.gdelt_queries.values())
@@ -334,7 +340,13 @@ def run_crawl(
         "run_id": run_id,
         "progress_interval": PROGRESS_INTERVAL_S if on_progress else 0.0,
     }
-    cmd = [sys.executable, "-m", "crawler.run", "--payload", "-"]
+    return run_child("crawler.run", payload, stop, on_progress)
+
+
+def run_child(module: str, payload: dict[str, Any], stop: threading.Event | None = None,
+              on_progress: Callable[[dict[str, Any]], None] | None = None) -> CrawlStats:
+    """Run `python -m <module> --payload -` (a crawl or a backfill) and read its counts from stdout."""
+    cmd = [sys.executable, "-m", module, "--payload", "-"]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, encoding="utf-8", errors="replace",
                             preexec_fn=die_with_parent())  # noqa: PLW1509 - prctl only, no locks taken

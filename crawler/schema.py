@@ -57,6 +57,7 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     "modified_at": DATE,
     "discovered_at": DATE,
     "fetched_at": DATE,
+    "captured_at": DATE,
     "indexed_at": DATE,
     "discovered_via": KEYWORD,
     "language": KEYWORD,
@@ -92,6 +93,11 @@ RUN_PROPERTIES: dict[str, Any] = {
     "host": KEYWORD,
     "pid": {"type": "integer"},
     "trigger": KEYWORD,
+    # crawler.found rows: what each discovery route and each outlet found in the run.
+    "routes": {"properties": {"route": KEYWORD, "discovered": {"type": "integer"}, "fetched": {"type": "integer"},
+                              "kept": {"type": "integer"}, "errors": {"type": "integer"}}},
+    "outlets": {"properties": {"outlet": KEYWORD, "discovered": {"type": "integer"}, "fetched": {"type": "integer"},
+                               "kept": {"type": "integer"}, "errors": {"type": "integer"}}},
 }
 
 DIGEST_PROPERTIES: dict[str, Any] = {

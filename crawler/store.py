@@ -337,12 +337,17 @@ class Store:
         except NotFoundError:
             return None
 
-    def known_urls(self) -> set[str]:
-        """Canonical URLs already indexed and URLs remembered as not worth fetching again."""
+    def known_urls(self, ignore_statuses: tuple[str, ...] = ()) -> set[str]:
+        """Canonical URLs already indexed and URLs remembered as not worth fetching again.
+
+        `ignore_statuses`: remembered reasons that do not count here (a backfill of past years wants the
+        pages a crawl remembered as "old").
+        """
         urls: set[str] = set()
         for hit in self.scan("articles", fields=["canonical_url", "url"]):
             urls.update(u for u in (hit.get("canonical_url"), hit.get("url")) if u)
-        for hit in self.scan("seen", query={"bool": {"must_not": {"term": {"status": VALIDATORS}}}}, fields=["url"]):
+        skip = [VALIDATORS, *ignore_statuses]
+        for hit in self.scan("seen", query={"bool": {"must_not": {"terms": {"status": skip}}}}, fields=["url"]):
             urls.add(hit["url"])
         return urls
 

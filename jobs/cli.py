@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "es",
     "init",
     "crawl",
+    "backfill",
     "digest",
     "run_once",
     "schedule",

@@ -51,6 +51,9 @@ class Run:
     error_count: int = 0
     host: str = field(default_factory=socket.gethostname)
     pid: int = field(default_factory=os.getpid)  # lets the next run tell a dead run from a live one
+    # What each discovery route and outlet found (crawler.found rows): the digest footer reads them.
+    routes: list[dict[str, Any]] = field(default_factory=list)
+    outlets: list[dict[str, Any]] = field(default_factory=list)
     _t0: float = field(default_factory=time.monotonic, repr=False)
     _forced: str | None = field(default=None, repr=False)
     _duration: float | None = field(default=None, repr=False)
@@ -109,6 +112,10 @@ class Run:
             "errors": list(self.errors),
             "error_count": self.error_count,
         }
+        if self.routes:
+            doc["routes"] = [dict(r) for r in self.routes]
+        if self.outlets:
+            doc["outlets"] = [dict(r) for r in self.outlets]
         if self.finished_at is not None:
             doc["finished_at"] = self.finished_at.isoformat(timespec="seconds")
             doc["duration_s"] = self.duration_s

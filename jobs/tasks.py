@@ -146,6 +146,7 @@ def _crawl_step(
         stats = _call_run_crawl(config, run.run_id, source_names, since, on_progress)
         counts, errors = _stats_counts(stats)
         run.add_counts(counts)
+        _record_found(run, stats)
         for err in errors:
             run.error(err)
         per_source = dict(getattr(stats, "per_source", None) or {})
@@ -160,6 +161,16 @@ def _crawl_step(
     # Per-outlet counts for `rasad crawl`'s summary; kept out of the record (outlet names would grow its mapping).
     return {**run.to_doc(), "per_source": dict(getattr(stats, "per_source", None) or {}),
             "gdelt_queries": dict(getattr(stats, "gdelt_queries", None) or {})}
+
+
+def _record_found(run: Any, stats: Any, expected: Any = None) -> None:
+    """Per-route and per-outlet rows (crawler.found) of a crawl's or backfill's stats, on its run record."""
+    from crawler.found import CRAWL_ROUTES, outlet_rows, route_rows
+
+    expected = CRAWL_ROUTES if expected is None else expected
+    run.routes = route_rows(getattr(stats, "discovered_via", None) or {}, getattr(stats, "routes", None) or {},
+                            expected)
+    run.outlets = outlet_rows(getattr(stats, "per_source", None) or {})
 
 
 def _digest_step(config: Config, store: Store, trigger: str, send: bool) -> dict[str, Any]:
@@ -207,6 +218,27 @@ def crawl(
         store = open_job_store(config)
         replayed = _replay(store)
         return _crawl_step(config, store, trigger, source_names, since, {"spool_replayed": replayed}, on_progress)
+
+
+def backfill(config: Config, plan: Any, trigger: str = "manual") -> dict[str, Any]:
+    """One archive backfill (crawler.backfill.BackfillPlan) under the run lock, with its run record."""
+    from crawler.backfill import run_backfill  # late: pulls in Scrapy
+
+    with run_lock(config, cancel=STOP):
+        store = open_job_store(config)
+        replayed = _replay(store)
+        with track_run(store, "backfill", trigger) as run:
+            run.count("spool_replayed", replayed)
+            stats = run_backfill(config, plan, run_id=run.run_id, stop=STOP)
+            counts, errors = _stats_counts(stats)
+            run.add_counts(counts)
+            routes = [f"archive:{a}" for a in plan.archives] + (["archive:warc"] if plan.warc_files else [])
+            _record_found(run, stats, routes)
+            for err in errors:
+                run.error(err)
+            if STOP.is_set():
+                run.mark(INTERRUPTED)
+        return {**run.to_doc(), "per_source": dict(stats.per_source)}
 
 
 def digest(config: Config, trigger: str = "manual", *, send: bool = True, lock_wait: float = 0.0) -> dict[str, Any]:

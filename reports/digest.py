@@ -111,6 +111,13 @@ class Digest:
     links: dict[str, str]
     article_ids: list[str]
     omitted: int = 0  # articles counted but not listed (digest.max_articles)
+    # What each discovery route found in the period's crawls and backfills (crawler.found rows).
+    routes: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def route_rows(self) -> list[tuple[str, dict[str, Any]]]:
+        """(Arabic route name, counts) for the footer; a route that found nothing is flagged dry."""
+        return [(ROUTE_LABELS.get(r["route"], OTHER_ROUTE), r) for r in self.routes]
 
     @property
     def digest_id(self) -> str:
@@ -136,6 +143,14 @@ class Digest:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# Discovery routes as the footer names them (crawler.spiders discovered_via values).
+ROUTE_LABELS = {
+    "feed": "الخلاصات", "sitemap": "خرائط المواقع", "search": "البحث في المواقع", "list": "صفحات الأقسام",
+    "google-news": "أخبار غوغل", "gdelt": "قاعدة غدلت", "archive:ia": "أرشيف الإنترنت (آلة الزمن)",
+    "archive:cc": "أرشيف الزحف المشترك", "archive:warc": "ملفات أرشيف محلية",
+}
+OTHER_ROUTE = "طريق آخر"
 
 
 def digest_id_for(topic: str, period_start: datetime, period_end: datetime) -> str:
@@ -273,6 +288,7 @@ def build_digest(
     kibana_url: str,
     max_articles: int | None = None,
     data_view: str = DATA_VIEW,
+    routes: Iterable[Mapping[str, Any]] = (),
 ) -> Digest:
     """The digest of a period from stored article documents (each with its "id").
 
@@ -283,6 +299,7 @@ def build_digest(
         kibana_url: base URL of Kibana for the Discover links.
         max_articles: list at most this many articles (all are counted and reported).
         data_view: the Kibana data view of the articles (`<index prefix>-articles`) for the links.
+        routes: per-route rows (crawler.found) of the period's crawl and backfill runs, for the footer.
     """
     docs = sorted(articles, key=lambda d: str(d["id"]))
     entries = [_entry(d) for d in docs]
@@ -311,4 +328,5 @@ def build_digest(
         links=links,
         article_ids=[e.id for e in entries],
         omitted=omitted,
+        routes=tuple(dict(r) for r in routes),
     )

@@ -126,6 +126,20 @@ def _deliver(config: Config, store: Store, record: dict[str, Any], message: Emai
     return None
 
 
+def period_routes(store: Store, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """What each discovery route found in the crawls and backfills that finished in [start, end)."""
+    from crawler.found import add_up
+
+    query = {"bool": {"filter": [{"terms": {"kind": ["crawl", "backfill"]}},
+                                 {"range": {"finished_at": {"gte": _iso(start), "lt": _iso(end)}}}]}}
+    try:
+        runs = list(store.scan("runs", query=query, fields=["routes"]))
+    except Exception as exc:  # noqa: BLE001 - the footer is a convenience; the digest goes out without it
+        log.warning("route counts of the period not read: %s", exc)
+        return []
+    return add_up((r for run in runs for r in run.get("routes") or []), "route")
+
+
 def make_digest(
     config: Config,
     store: Store,
@@ -166,6 +180,7 @@ def make_digest(
         kibana_url=config.digest.kibana_url,
         max_articles=config.digest.max_articles,
         data_view=f"{config.elasticsearch.index_prefix}-articles",
+        routes=period_routes(store, start, end),
     )
     if preview:
         files, _ = write_files(config, digest)

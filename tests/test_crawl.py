@@ -255,3 +255,20 @@ def test_stop_event_ends_a_throttled_crawl_promptly(es_url: str, tmp_path: Path)
     assert stop.is_set() and stats.errors == []
     assert stats.duration_s < 15  # shut down gracefully instead of waiting out 3 x 20 s
     assert server.site.hits("/aljazeera/sitemap.xml") == 1  # the retry was abandoned, not sent
+
+
+def test_each_route_says_what_it_found(crawled: Crawled) -> None:
+    """Per-route counts (discovered, fetched, kept, errors) match what the index holds per discovered_via."""
+    from crawler.found import CRAWL_ROUTES, route_rows
+
+    first = crawled.first
+    rows = {r["route"]: r for r in route_rows(first.discovered_via, first.routes, CRAWL_ROUTES)}
+    kept: dict[str, int] = {}
+    for d in crawled.docs:
+        kept[d["discovered_via"]] = kept.get(d["discovered_via"], 0) + 1
+    assert set(CRAWL_ROUTES) <= set(rows)
+    for route, n in kept.items():
+        assert rows[route]["kept"] == n, route
+    assert rows["feed"]["fetched"] >= rows["feed"]["kept"] > 0
+    assert rows["feed"]["errors"] >= 1  # the feed's 404 and 500 articles
+    assert sum(r["fetched"] for r in rows.values()) == first.fetched

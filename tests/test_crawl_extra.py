@@ -315,6 +315,9 @@ def test_crawl_command_prints_one_line_per_outlet(es_url: str, tmp_path: Path) -
     assert done.returncode == 0, done.stderr[-2000:]
     lines = done.stdout.splitlines()
     header = next(i for i, line in enumerate(lines) if line.split()[:1] == ["outlet"])
+    # What each route found comes first: one row per crawl route, dry ones included.
+    routes = {line.split()[0] for line in lines[:header] if line.split()[:1] != ["route"] and len(line.split()) == 5}
+    assert {"feed", "sitemap", "search", "list", "gdelt", "google-news"} <= routes
     assert lines[header].split()[1:] == list(COLUMNS)
     body = lines[header + 1:header + 1 + len(outlets)]
     rows = {line.split()[0]: dict(zip(COLUMNS, map(int, line.split()[1:]), strict=True)) for line in body}

@@ -96,3 +96,25 @@ def test_timeline_png_is_deterministic_and_depends_on_the_data():
     assert timeline_png(fewer) != png
     with pytest.raises(ValueError):
         timeline_png([])  # an empty digest has no chart (and attaches none)
+
+
+def test_footer_says_what_each_route_found_in_arabic():
+    routes = [
+        {"route": "archive:ia", "discovered": 8, "fetched": 8, "kept": 5, "errors": 0},
+        {"route": "feed", "discovered": 12, "fetched": 11, "kept": 3, "errors": 1},
+        {"route": "gdelt", "discovered": 0, "fetched": 0, "kept": 0, "errors": 0},
+    ]
+    d = build_digest(sample_articles(START), topic="wic-2020", period_start=START, period_end=END,
+                     kibana_url="http://kibana:5601", routes=routes)
+    html, text = render_html(d, d.chart_cid), render_text(d)
+    footer = html[html.index("ما وجدته كل طريقة"):html.index("أعدّه رصد")]
+    assert 'dir="rtl"' in footer
+    for label in ("أرشيف الإنترنت (آلة الزمن)", "الخلاصات", "قاعدة غدلت"):
+        assert label in footer and label in text
+    # No route name left in English; the dry route is flagged.
+    assert not re.search(r"archive:|gdelt|feed", footer + text[text.index("ما وجدته"):text.index("Kibana:")])
+    assert footer.count("لم تجد شيئا") == 1
+    assert "- الخلاصات: 12 / 11 / 3 / 1" in text
+    plain = build_digest(sample_articles(START), topic="wic-2020", period_start=START, period_end=END,
+                         kibana_url="http://kibana:5601")
+    assert "ما وجدته كل طريقة" not in render_html(plain, plain.chart_cid)

@@ -5,7 +5,10 @@
 - ``search``: on-site search (HTML results or a JSON API) and listing pagination;
 - ``links``: which links of a listing are an outlet's articles, and which outlet a URL belongs to;
 - ``aggregators``: GDELT DOC API requests (English queries, Arabic sources, time slices) and the opt-in
-  Google News RSS queries (closed to crawlers by Google's robots.txt); ``google_news``: Google News article ids.
+  Google News RSS queries (closed to crawlers by Google's robots.txt); ``google_news``: Google News article ids;
+- ``archives``: web archives for `rasad backfill` (Wayback CDX, Common Crawl index and WARC records,
+  local WARC files), routed by crawler/spiders/backfill.py.
 
-The spider (crawler/spiders/news.py) routes listing responses to these parsers; they do no I/O.
+The spider (crawler/spiders/news.py) routes listing responses to these parsers; they do no network I/O
+(``archives.warc`` reads local files).
 """

@@ -290,7 +290,7 @@ class NewsSpider(scrapy.Spider):
         return scrapy.Request(
             url, callback=self.parse_article, errback=self.on_error,
             cb_kwargs={"source": source, "via": via, "discovered_at": now_iso()},
-            meta={"rasad_source": source, "rasad_page": "article", "rasad_listing": listing},
+            meta={"rasad_source": source, "rasad_page": "article", "rasad_listing": listing, "rasad_via": via},
         )
 
     def _articles(self, urls: Iterable[str], source: str | None, via: str, listing: str | None = None) -> list[scrapy.Request]:
@@ -479,38 +479,44 @@ class NewsSpider(scrapy.Spider):
         from crawler.workers import extract_page
 
         self._inc("fetched", source)
+        self._inc(f"route/{via}/fetched")
         listing = response.meta.get("rasad_listing")
         src = self.by_name.get(source)
         ctype = response.headers.get("Content-Type", b"").decode("latin-1") or None
         selectors = src.selectors if src else None
+        # An archived capture is fetched from the archive but stands for the outlet's own address.
+        url = response.meta.get("rasad_original_url") or response.url
         started = time.perf_counter()
         try:
             if self.cpu is not None:
-                d = self.cpu.run_timed(extract_page, response.body, response.url, selectors, ctype)
+                d = self.cpu.run_timed(extract_page, response.body, url, selectors, ctype)
                 article, seconds = await maybe_deferred_to_future(d)
             else:
-                article = extract(response.body, response.url, selectors=selectors, content_type=ctype)
+                article = extract(response.body, url, selectors=selectors, content_type=ctype)
                 seconds = time.perf_counter() - started
         except ExtractionError as exc:
             self._inc("errors/extraction", source)
-            log.info("discarding %s: %s", response.url, exc)
-            self.to_remember.append({"url": canonical(response.url), "status": "failed", "reason": str(exc)[:200]})
+            self._inc(f"route/{via}/errors")
+            log.info("discarding %s: %s", url, exc)
+            self.to_remember.append({"url": canonical(url), "status": "failed", "reason": str(exc)[:200]})
             self._settle(listing)
             return []
         # Seconds spent per stage (rasad/time/<stage>; in a worker, that worker's time): `make bench`.
         self.crawler.stats.inc_value("rasad/time/extract", seconds)
         article.source = source
         article.source_name = src.display_name if src else source
-        article.domain = urlsplit(response.url).hostname
+        article.domain = urlsplit(url).hostname
         article.discovered_via = via
         article.discovered_at = discovered_at
         article.fetched_at = now_iso()
+        article.captured_at = response.meta.get("rasad_captured_at")
         article.run_id = self.run_id
         # The listed URL moved: remember it, so the next run does not fetch it to land here again; but
         # only once the article is stored or remembered itself (items_stored, on_item_dropped), else a
-        # lost article would stay hidden behind its remembered old URL.
-        moved = [{"url": canonical(old), "status": "redirected", "reason": canonical(response.url)}
-                 for old in response.meta.get("redirect_urls", [])]
+        # lost article would stay hidden behind its remembered old URL. An archived capture's redirects
+        # are the archive's, not the outlet's.
+        redirects = [] if "rasad_original_url" in response.meta else response.meta.get("redirect_urls", [])
+        moved = [{"url": canonical(old), "status": "redirected", "reason": canonical(response.url)} for old in redirects]
         if moved:
             self.redirects_of[article.url] = moved
         self._inc("extracted", source)
@@ -526,6 +532,8 @@ class NewsSpider(scrapy.Spider):
         self._inc(f"errors/{kind}", source)
         if request.meta.get("rasad_query") is not None:
             self._inc(f"gdelt_query/{query_key(request.meta['rasad_query'])}/errors")
+        if request.meta.get("rasad_via"):
+            self._inc(f"route/{request.meta['rasad_via']}/errors")
         if request.meta.get("rasad_page") == "article":
             permanent = isinstance(failure.value, HttpError) and failure.value.response.status in PERMANENT
             if permanent or kind == "redirect_loop":

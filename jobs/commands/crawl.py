@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from crawler.config import Config
+from crawler.found import table
 from crawler.sources.registry import UnknownSourceError, get_source
 
 DURATION = re.compile(r"^(\d+)([dh])$")
@@ -112,6 +113,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(f"rasad crawl: {exc}; try again later", file=sys.stderr)
         return EX_TEMPFAIL
     print(crawl_line(result))
+    if result.get("routes"):
+        print(table(result["routes"], "route") + "\n")  # what each discovery route found
     if result.get("per_source"):
         print(summary_table(result["per_source"]))
         print(LEGEND)

@@ -1,7 +1,7 @@
 """`rasad demo`: the whole pipeline offline.
 
-Local Elasticsearch node (or the configured cluster) + the bundled fixture news site + one
-crawl-and-digest cycle + delivery to a local SMTP sink whose received message is saved as .eml.
+Local Elasticsearch node (or the configured cluster) + the bundled fixture news site + a backfill of
+the fixture outlets' 2020 pages from a local web archive + one crawl-and-digest cycle + delivery to a local SMTP sink whose received message is saved as .eml.
 Demo data goes to its own indices (prefix `<prefix>-demo`) so it never mixes with real coverage.
 """
 
@@ -43,6 +43,7 @@ def demo_config(config: Config, site_base: str, smtp_port: int) -> Config:
     cfg.crawl.download_delay = 0.0
     cfg.crawl.gdelt_slice_days = 90  # the GDELT stand-in ignores dates: one request per query, 5 s apart
     cfg.spool.dir = str(cfg.path("var/demo/spool"))
+    cfg.archive.state_file = str(cfg.path("var/demo/backfill-state.json"))
     cfg.schedule.lock_file = str(cfg.path("var/demo/rasad.lock"))
     cfg.digest.out_dir = str(cfg.path(config.digest.out_dir) / "demo")
     cfg.smtp.host, cfg.smtp.port, cfg.smtp.security = "127.0.0.1", smtp_port, "none"
@@ -72,6 +73,7 @@ def expected_failures() -> dict[str, int]:
 
 def run(args: argparse.Namespace, config: Config) -> int:
     from jobs import tasks
+    from jobs.commands.backfill import summary as backfill_summary
     from jobs.commands.crawl import LEGEND, crawl_line, summary_table
     from jobs.context import local_node_notice
     from jobs.fixture_site import start_fixture_site
@@ -95,6 +97,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         if args.fresh:
             _drop_demo_indices(cfg)
         try:
+            backfilled = _backfill_2020(cfg, site.base_url)
             with CrawlProgress("demo crawl") as progress:
                 result = tasks.cycle(cfg, trigger="demo", on_progress=progress.update)
         except LockHeld as exc:
@@ -103,6 +106,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
     finally:
         sink.stop()
         site.stop()
+    print(f"backfill: {backfilled['status']}  (the fixture outlets' 2020 pages from a local web archive)")
+    print(backfill_summary(backfilled))
     crawl, digest = result["crawl"], result["digest"]
     print(crawl_line(crawl))
     if crawl.get("per_source"):
@@ -127,6 +132,26 @@ def run(args: argparse.Namespace, config: Config) -> int:
     return 0 if result["status"] in ("ok", "partial") else 1
 
 
+def _backfill_2020(cfg: Config, site_base: str) -> dict:
+    """Backfill the fixture outlets' 2020 pages from a local archive (pywb + Common Crawl-style data server)."""
+    from crawler.backfill import plan_backfill
+    from jobs import tasks
+    from jobs.fixture_archive import fixture_archive
+
+    archive = fixture_archive(site_base).start()
+    try:
+        a = cfg.archive
+        a.wayback_cdx_url, a.wayback_replay_url = archive.cdx_url("ia"), archive.replay_url("ia")
+        a.cc_index_url, a.cc_data_url = archive.cc_index_url, archive.cc_data_url
+        a.wayback_cdx_rate = a.wayback_replay_rate = a.cc_index_rate = a.cc_data_rate = 0.0  # loopback: no pause
+        log.info("demo: local web archive at %s (Wayback) and %s (Common Crawl)", archive.base, archive.data_base)
+        plan = plan_backfill(cfg, start=None, end=None, topic=None, archives=["ia", "cc"], warc_files=None,
+                             source_names=None)
+        return tasks.backfill(cfg, plan, trigger="demo")
+    finally:
+        archive.stop()
+
+
 def _drop_demo_indices(cfg: Config) -> None:
     from jobs.context import open_store
 
@@ -134,4 +159,5 @@ def _drop_demo_indices(cfg: Config) -> None:
     store.client.indices.delete(index=f"{cfg.elasticsearch.index_prefix}-*", ignore=[404])
     for p in Path(cfg.spool.dir).glob("*.jsonl"):
         p.unlink()
+    Path(cfg.archive.state_file).unlink(missing_ok=True)  # a fresh demo backfills again
     log.info("demo: dropped indices %s-*", cfg.elasticsearch.index_prefix)

@@ -1,0 +1,141 @@
+"""Common Crawl: the crawls of collinfo.json, their CDX indexes, and WARC records by byte range.
+
+collinfo.json (https://index.commoncrawl.org/collinfo.json) lists every crawl with its `id`, its
+`cdx-api` address and, for recent entries, the `from`/`to` dates it covers. Each index is a pywb CDX
+server; a capture's `filename`, `offset` and `length` locate its gzip-compressed WARC record on
+data.commoncrawl.org, fetched with an HTTP Range request and read with warcio.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+from warcio.archiveiterator import ArchiveIterator
+
+from crawler.discovery.archives.captures import Capture, cdx_timestamp
+
+CRAWL_ID = re.compile(r"CC-MAIN-(\d{4})-(\d{2})$")
+
+
+class CommonCrawlError(ValueError):
+    """collinfo.json or a WARC record that cannot be read (the message says which)."""
+
+
+@dataclass(frozen=True)
+class Crawl:
+    id: str
+    cdx_api: str
+    start: datetime
+    end: datetime
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        return self.start <= end and start <= self.end
+
+
+def _date(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _span_from_id(crawl_id: str) -> tuple[datetime, datetime] | None:
+    """Older entries carry no dates: CC-MAIN-YYYY-WW names the ISO week the crawl ended in."""
+    m = CRAWL_ID.search(crawl_id)
+    if not m:
+        return None
+    year, week = int(m.group(1)), int(m.group(2))
+    try:
+        monday = datetime.fromisocalendar(year, max(1, min(week, 53)), 1).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    return monday - timedelta(days=21), monday + timedelta(days=7)  # generous: a crawl runs ~2-3 weeks
+
+
+def parse_collinfo(body: bytes) -> list[Crawl]:
+    """The crawls of collinfo.json."""
+    try:
+        entries = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise CommonCrawlError(f"collinfo.json is not JSON: {exc}") from None
+    if not isinstance(entries, list):
+        raise CommonCrawlError("collinfo.json is not a list of crawls")
+    out = []
+    for e in entries:
+        if not isinstance(e, dict) or not e.get("id") or not e.get("cdx-api"):
+            continue
+        start, end = _date(e.get("from")), _date(e.get("to"))
+        if start is None or end is None:
+            span = _span_from_id(str(e["id"]))
+            if span is None:
+                continue
+            start, end = span
+        out.append(Crawl(str(e["id"]), str(e["cdx-api"]), start, end))
+    return out
+
+
+def overlapping(crawls: list[Crawl], start: datetime, end: datetime) -> list[Crawl]:
+    return [c for c in crawls if c.overlaps(start, end)]
+
+
+def cdx_query_url(cdx_api: str, prefix: str, start: datetime, end: datetime, limit: int) -> str:
+    """An index query for HTML captures answered 200 under `prefix` (pywb's parameter names)."""
+    params = [
+        ("url", prefix), ("matchType", "prefix"), ("from", cdx_timestamp(start)), ("to", cdx_timestamp(end)),
+        ("output", "json"), ("filter", "status:200"), ("filter", "mime:text/html"), ("limit", str(limit)),
+    ]
+    return f"{cdx_api}?{urlencode(params)}"
+
+
+def record_url(data_url: str, capture: Capture) -> str:
+    return f"{data_url.rstrip('/')}/{capture.filename.lstrip('/')}"
+
+
+def range_header(capture: Capture) -> str:
+    return f"bytes={capture.offset}-{capture.offset + capture.length - 1}"
+
+
+@dataclass(frozen=True)
+class ArchivedPage:
+    """An HTML page out of a WARC response record."""
+
+    url: str
+    captured_at: datetime | None
+    body: bytes
+    content_type: str
+    status: int
+
+
+def page_of(record) -> ArchivedPage | None:  # noqa: ANN001 - warcio's ArcWarcRecord
+    """The page of a WARC `response` record with an HTML payload, else None."""
+    if record.rec_type != "response" or record.http_headers is None:
+        return None
+    ctype = record.http_headers.get_header("Content-Type") or ""
+    if "html" not in ctype.lower():
+        return None
+    try:
+        status = int(record.http_headers.get_statuscode() or "0")
+    except ValueError:
+        status = 0
+    url = record.rec_headers.get_header("WARC-Target-URI") or ""
+    date = _date(record.rec_headers.get_header("WARC-Date") or "")
+    body = record.content_stream().read()
+    return ArchivedPage(url=url, captured_at=date, body=body, content_type=ctype, status=status)
+
+
+def parse_record(data: bytes) -> ArchivedPage | None:
+    """The HTML page of one WARC record (gzip or not) fetched by byte range; None when it is not HTML."""
+    try:
+        for record in ArchiveIterator(io.BytesIO(data)):
+            return page_of(record)
+    except Exception as exc:  # noqa: BLE001 - warcio raises several kinds on a damaged record
+        raise CommonCrawlError(f"not a WARC record: {exc}") from None
+    raise CommonCrawlError("no WARC record in the answer")

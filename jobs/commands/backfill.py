@@ -1,0 +1,88 @@
+"""`rasad backfill`: find past coverage in web archives (Wayback Machine, Common Crawl) and WARC files.
+
+Captures go through the same extraction, relevance, comparison and storage as a crawl, under the run
+lock, with a run record; re-running skips the archive queries already finished and the pages known.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+from crawler.config import Config, ConfigError
+from crawler.found import outlet_rows, table
+
+
+def parse_day(value: str, end: bool = False) -> datetime:
+    """An ISO date (the whole day) or date-time; UTC when no offset is given."""
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            d = date.fromisoformat(text)
+            return datetime.combine(d, time.max if end else time.min, tzinfo=UTC).replace(microsecond=0)
+        dt = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an ISO date such as 2020-11-01 or 2020-11-01T08:00; got {value!r}") from None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("backfill", help="find past coverage in web archives and WARC files")
+    p.add_argument("--from", dest="start", type=parse_day, metavar="DATE", help="window start (default: the topic's event window)")
+    p.add_argument("--to", dest="end", type=lambda v: parse_day(v, end=True), metavar="DATE", help="window end (a date: its whole day)")
+    p.add_argument("--topic", metavar="T", help="topic (default: default_topic); its event dates give the window")
+    p.add_argument("--source", action="append", dest="sources", metavar="NAME", help="only this outlet (repeatable)")
+    p.add_argument("--archive", action="append", dest="archives", choices=["ia", "cc"],
+                   help="ia = Internet Archive Wayback Machine, cc = Common Crawl (repeatable; default: archive.archives)")
+    p.add_argument("--warc", action="append", dest="warcs", metavar="FILE", help="a local WARC file, gzip or not (repeatable)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    # Late imports: `rasad --help` and the other quick commands must not load Scrapy or Elasticsearch.
+    from crawler.backfill import plan_backfill
+    from crawler.discovery.archives.warc import WarcFileError, check_warc
+    from crawler.sources.registry import UnknownSourceError, get_source
+    from jobs import tasks
+    from jobs.lock import EX_TEMPFAIL, LockHeld
+    from jobs.runs import OK, PARTIAL
+
+    for name in args.sources or []:
+        try:
+            get_source(name)
+        except UnknownSourceError as exc:
+            print(f"rasad backfill: {exc}", file=sys.stderr)
+            return 2
+    for f in args.warcs or []:
+        try:
+            check_warc(f)
+        except WarcFileError as exc:
+            print(f"rasad backfill: {exc}", file=sys.stderr)
+            return 2
+    try:
+        plan = plan_backfill(config, start=args.start, end=args.end, topic=args.topic, archives=args.archives,
+                             warc_files=[str(Path(f).resolve()) for f in args.warcs or []], source_names=args.sources)
+    except ConfigError as exc:
+        print(f"rasad backfill: {exc}", file=sys.stderr)
+        return 2
+    tasks.install_signal_handlers()
+    try:
+        result = tasks.backfill(config, plan)
+    except LockHeld as exc:
+        print(f"rasad backfill: {exc}; try again later", file=sys.stderr)
+        return EX_TEMPFAIL
+    window = f"{plan.start.date()}..{plan.end.date()}" if plan.archives or plan.dated else "all dates"
+    print(f"backfill {result['run_id']}: {result['status']} in {result.get('duration_s', 0):.1f}s, window {window}, "
+          f"archives {','.join(plan.archives) or '-'}, WARC files {len(plan.warc_files)}")
+    print(summary(result))
+    return 0 if result["status"] in (OK, PARTIAL) else 1
+
+
+def summary(result: dict) -> str:
+    """Per-route and per-outlet tables of a crawl or backfill result."""
+    routes = result.get("routes") or []
+    outlets = result.get("outlets") or outlet_rows(result.get("per_source") or {})
+    return table(routes, "route") + "\n\n" + table(outlets, "outlet")
+

@@ -1,0 +1,52 @@
+"""`rasad demo` end to end (offline): the 2020 backfill from the local archive, the crawl, the digest, the mail."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from crawler.config import load_config
+from crawler.schema import INDICES
+from crawler.store import Store
+from tests.conftest import write_config
+
+pytestmark = [pytest.mark.es, pytest.mark.slow]
+
+
+def test_demo_backfills_the_2020_pages_then_crawls_and_mails(tmp_path: Path, es_url: str) -> None:
+    prefix = f"rasad-dm{uuid.uuid4().hex[:8]}"
+    cfg_path = write_config(tmp_path, es_url, prefix)
+    done = subprocess.run([sys.executable, "-m", "jobs.cli", "-c", str(cfg_path), "demo", "--fresh"],
+                          capture_output=True, text=True, timeout=280, cwd=tmp_path)
+    demo_config = load_config(cfg_path, env={})
+    demo_config.elasticsearch.index_prefix = f"{prefix}-demo"  # the demo keeps to its own indices
+    store = Store(demo_config)
+    try:
+        assert done.returncode == 0, done.stderr[-3000:]
+        out = done.stdout
+        assert "\nbackfill: ok" in "\n" + out
+        rows = {m.group(1): [int(x) for x in m.groups()[1:]]
+                for m in re.finditer(r"^(archive:\w+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$", out, re.M)}
+        assert set(rows) == {"archive:ia", "archive:cc"}
+        assert all(kept > 0 for _, _, kept, _ in rows.values())
+        assert "mail received by the local SMTP sink" in out
+        raw = next((tmp_path / "out" / "demo" / "mail").glob("*.eml")).read_bytes()
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        assert "/2020/" in text  # the backfilled 2020 pages are in the digest
+        assert "أرشيف الإنترنت (آلة الزمن)" in text  # and the footer names the archive routes
+        store.client.indices.refresh(index=f"{prefix}-demo-*")
+        vias = {d["discovered_via"] for d in store.scan("articles", fields=["discovered_via"])}
+        assert {"archive:ia", "archive:cc", "feed"} <= vias
+    finally:
+        store.client.indices.delete(index=f"{prefix}-demo-*", ignore=[404])
+        for kind in INDICES:
+            store.client.indices.delete_index_template(name=f"{prefix}-demo-{kind}", ignore=[404])
+        store.close()
