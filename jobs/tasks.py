@@ -26,7 +26,7 @@ from crawler.config import Config, ConfigError, load_config
 from crawler.store import Store
 from jobs.lock import LockHeld, run_lock
 from jobs.runs import FAILED, INTERRUPTED, OK, PARTIAL, close_abandoned, track_run
-from jobs.verdict import crawl_verdict, failed_outlets
+from jobs.verdict import backfill_verdict, crawl_verdict, failed_outlets
 
 log = logging.getLogger(__name__)
 
@@ -236,6 +236,11 @@ def backfill(config: Config, plan: Any, trigger: str = "manual") -> dict[str, An
             _record_found(run, stats, routes)
             for err in errors:
                 run.error(err)
+            verdict, reasons = backfill_verdict(counts, run.routes)
+            for reason in reasons:
+                run.error(reason)
+            if verdict == FAILED:
+                run.mark(FAILED)
             if STOP.is_set():
                 run.mark(INTERRUPTED)
         return {**run.to_doc(), "per_source": dict(stats.per_source)}

@@ -33,3 +33,21 @@ def crawl_verdict(counts: Mapping[str, float], per_source: Mapping[str, Mapping[
     if (tried and len(failed) == tried) or (lost and not stored):
         return FAILED, reasons
     return (PARTIAL if reasons else OK), reasons
+
+
+def backfill_verdict(counts: Mapping[str, float], routes: list[Mapping[str, float]]) -> tuple[str, list[str]]:
+    """(status, reasons) of a finished backfill from its flat counts and its per-route rows.
+
+    failed: every route failed and found nothing (archives unreachable), or articles were to be stored
+    and none was; partial: some route had errors or some articles were lost.
+    """
+    lost = int(counts.get("failed", 0))
+    stored = int(counts.get("indexed", 0) + counts.get("spooled", 0))
+    broken = [r for r in routes if r.get("errors", 0)]
+    dead = [r for r in broken if not r.get("discovered", 0)]
+    reasons = [f"route {r['route']}: {r['errors']} errors, {r.get('discovered', 0)} captures found" for r in broken]
+    if lost:
+        reasons.append(f"{lost} articles neither indexed nor spooled")
+    if (routes and len(dead) == len(routes)) or (lost and not stored):
+        return FAILED, reasons
+    return (PARTIAL if reasons else OK), reasons

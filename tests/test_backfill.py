@@ -229,3 +229,29 @@ def test_digest_footer_reads_the_routes_of_the_period(backfilled: Backfilled) ->
     first = {r["route"]: r for r in backfilled.first["routes"]}
     assert rows["archive:ia"]["kept"] == first["archive:ia"]["kept"] > 0
     assert rows["archive:cc"]["discovered"] == first["archive:cc"]["discovered"] > 0
+
+
+def test_unreachable_archive_fails_the_backfill_with_a_non_zero_exit(tmp_path: Path, es_url: str) -> None:
+    """Archive endpoints where nothing listens: the backfill ends `failed` (exit 1), not `ok`, and says which route."""
+    from tests.conftest import free_port
+
+    dead = f"http://127.0.0.1:{free_port()}"
+    prefix = f"rasad-bx{datetime.now(UTC).strftime('%H%M%S%f')}"
+    cfg_path = write_config(tmp_path, es_url, prefix, extra=f"""
+[crawl]
+allow_private_addresses = true
+download_delay = 0
+
+[archive]
+wayback_cdx_url = "{dead}/cdx"
+wayback_replay_url = "{dead}/web"
+wayback_cdx_rate = 0
+wayback_replay_rate = 0
+state_file = "{tmp_path / 's.json'}"
+""")
+    rasad = [sys.executable, "-m", "jobs.cli", "-c", str(cfg_path)]
+    done = subprocess.run([*rasad, "backfill", "--archive", "ia", "--source", "xinhua_arabic",
+                           "--from", "2020-11-01", "--to", "2020-11-30"], capture_output=True, text=True, timeout=240)
+    assert done.returncode == 1, (done.stdout[-2000:], done.stderr[-2000:])
+    assert ": failed" in done.stdout
+    assert "archive:ia" in done.stdout

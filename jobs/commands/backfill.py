@@ -46,8 +46,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from crawler.discovery.archives.warc import WarcFileError, check_warc
     from crawler.sources.registry import UnknownSourceError, get_source
     from jobs import tasks
+    from jobs.exitcodes import exit_code
     from jobs.lock import EX_TEMPFAIL, LockHeld
-    from jobs.runs import OK, PARTIAL
 
     for name in args.sources or []:
         try:
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     print(f"backfill {result['run_id']}: {result['status']} in {result.get('duration_s', 0):.1f}s, window {window}, "
           f"archives {','.join(plan.archives) or '-'}, WARC files {len(plan.warc_files)}")
     print(summary(result))
-    return 0 if result["status"] in (OK, PARTIAL) else 1
+    return exit_code(result["status"])
 
 
 def summary(result: dict) -> str:
