@@ -128,11 +128,11 @@ def _write(path: Path, rows: list[tuple[str, str, str]], blocks: list[tuple[str,
         + (f"; this run measured only: {', '.join(args.only)} (the other sections' figures are those of the "
            "previous full run)" if getattr(args, "only", None) else ""),
         "- Elasticsearch: the local 7.10.2 node (1 GiB heap) on the same machine",
-        "- the 2 cores are shared with other work on the machine: timings of separate sections vary by",
+        "- the cores are shared with the Elasticsearch node and whatever else runs: timings of separate sections vary by",
         "  10-30% from run to run, so every figure stands beside its anchor measured in the same section",
         "  (alternating where the section says so): read the ratios, not the absolute figures",
         *([f"- load average (1 min) at the start / end of the run: {args.load[0][0]:.1f} / {args.load[1][0]:.1f} "
-           f"on {os.cpu_count()} cores (other work was running)"] if getattr(args, "load", None) else []),
+           f"on {os.cpu_count()} cores"] if getattr(args, "load", None) else []),
         "",
         "| section | measurement | value |",
         "|---|---|---|",

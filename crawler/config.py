@@ -255,7 +255,8 @@ DEFAULT_TOPIC = {
         "name": "wic-2020",
         "reference": str(PROJECT_ROOT / "reports" / "reference" / "wic-2020.txt"),
         "event_year": 2020,
-        # The 2020 forum opened on 23 November in Wuzhen (the reference article) and closed on the 24th.
+        # The 2020 forum: 23-24 November in Wuzhen, announced by the organisers on 2 November
+        # (https://regional.chinadaily.com.cn/ezhejiang/2020-11/03/c_560599.htm).
         "event_start": "2020-11-23",
         "event_end": "2020-11-24",
         "url_keywords": ["wic", "wuzhen", "world-internet-conference", "internet", "cyber", "cyberspace", "digital"],
