@@ -13,6 +13,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
@@ -20,7 +21,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.config import Config, ConfigError, TopicConfig
+from crawler.redact import install_log_redaction
 from crawler.run import (
+    PROGRESS_INTERVAL_S,
     CrawlError,
     CrawlStats,
     _config_from_payload,
@@ -111,8 +114,11 @@ def archive_slots(config: Config) -> dict[str, dict[str, float]]:
 
 
 def backfill_in_process(config: Config, plan: BackfillPlan, *, run_id: str | None = None,
-                        stopping: threading.Event | None = None) -> CrawlStats:
-    """Run one backfill with Scrapy in this process (once per process: Twisted's reactor)."""
+                        stopping: threading.Event | None = None, progress_interval: float = 0.0) -> CrawlStats:
+    """Run one backfill with Scrapy in this process (once per process: Twisted's reactor).
+
+    `progress_interval` > 0: write count snapshots to stdout that often (crawler/progress.py), as a crawl does.
+    """
     from scrapy.crawler import CrawlerProcess
 
     from crawler.settings import settings_for
@@ -134,7 +140,11 @@ def backfill_in_process(config: Config, plan: BackfillPlan, *, run_id: str | Non
     settings.update(RASAD_CONFIG=config, RASAD_TOPIC=topic.name, LOG_FORMATTER="crawler.pipelines.DropLogFormatter",
                     DOWNLOAD_SLOTS={**settings.get("DOWNLOAD_SLOTS", {}), **archive_slots(config)},
                     LOGSTATS_INTERVAL=30.0)
+    if progress_interval > 0:
+        settings["EXTENSIONS"] = {**settings.get("EXTENSIONS", {}), "crawler.progress.ProgressReporter": 900}
+        settings.update(RASAD_PROGRESS_INTERVAL=progress_interval, RASAD_PROGRESS_OUTLETS=len(sources))
     process = CrawlerProcess(settings, install_root_handler=True)
+    install_log_redaction()  # on Scrapy's root handler: no credential and no retry traceback in the log
     crawler = process.create_crawler(BackfillSpider)
     started = time.monotonic()
     failures: list[str] = []
@@ -163,10 +173,15 @@ def backfill_in_process(config: Config, plan: BackfillPlan, *, run_id: str | Non
 
 
 def run_backfill(config: Config, plan: BackfillPlan, *, run_id: str | None = None,
-                 stop: threading.Event | None = None) -> CrawlStats:
-    """Run one backfill in a child process and return its counts (CrawlError when it fails)."""
-    payload = {"config": _config_payload(config), "plan": plan.to_dict(), "run_id": run_id}
-    return run_child("crawler.backfill", payload, stop)
+                 stop: threading.Event | None = None,
+                 on_progress: Callable[[dict[str, Any]], None] | None = None) -> CrawlStats:
+    """Run one backfill in a child process and return its counts (CrawlError when it fails).
+
+    `on_progress` receives the running backfill's count snapshots (jobs.progress.CrawlProgress.update).
+    """
+    payload = {"config": _config_payload(config), "plan": plan.to_dict(), "run_id": run_id,
+               "progress_interval": PROGRESS_INTERVAL_S if on_progress else 0.0}
+    return run_child("crawler.backfill", payload, stop, on_progress)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -181,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())
     stats = backfill_in_process(config, BackfillPlan.from_dict(payload["plan"]), run_id=payload.get("run_id"),
-                                stopping=stopping)
+                                stopping=stopping, progress_interval=float(payload.get("progress_interval") or 0.0))
     sys.stdout.write(json.dumps(stats.to_dict(), ensure_ascii=False) + "\n")
     return 0
 

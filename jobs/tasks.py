@@ -220,7 +220,8 @@ def crawl(
         return _crawl_step(config, store, trigger, source_names, since, {"spool_replayed": replayed}, on_progress)
 
 
-def backfill(config: Config, plan: Any, trigger: str = "manual") -> dict[str, Any]:
+def backfill(config: Config, plan: Any, trigger: str = "manual",
+             on_progress: ProgressCallback | None = None) -> dict[str, Any]:
     """One archive backfill (crawler.backfill.BackfillPlan) under the run lock, with its run record."""
     from crawler.backfill import run_backfill  # late: pulls in Scrapy
 
@@ -229,7 +230,7 @@ def backfill(config: Config, plan: Any, trigger: str = "manual") -> dict[str, An
         replayed = _replay(store)
         with track_run(store, "backfill", trigger) as run:
             run.count("spool_replayed", replayed)
-            stats = run_backfill(config, plan, run_id=run.run_id, stop=STOP)
+            stats = run_backfill(config, plan, run_id=run.run_id, stop=STOP, on_progress=on_progress)
             counts, errors = _stats_counts(stats)
             run.add_counts(counts)
             routes = [f"archive:{a}" for a in plan.archives] + (["archive:warc"] if plan.warc_files else [])

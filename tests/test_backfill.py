@@ -255,3 +255,29 @@ state_file = "{tmp_path / 's.json'}"
     assert done.returncode == 1, (done.stdout[-2000:], done.stderr[-2000:])
     assert ": failed" in done.stdout
     assert "archive:ia" in done.stdout
+
+
+def test_backfill_child_feeds_the_progress_display(tmp_path: Path, es_url: str) -> None:
+    """A backfill reports count snapshots while it runs, as a crawl does (the display of `rasad backfill`)."""
+    from crawler.backfill import plan_backfill, run_backfill
+    from jobs.progress import progress_counts
+
+    pages = real_pages()
+    warc = write_warc(tmp_path / "p.warc.gz", [
+        ArchivedPage(p["url"], datetime.fromisoformat(p["captured"].replace("Z", "+00:00")), page_html(p))
+        for p in pages])
+    prefix = f"rasad-bp{datetime.now(UTC).strftime('%H%M%S%f')}"
+    config = load_config(write_config(tmp_path, es_url, prefix, extra=f'\n[archive]\nstate_file = "{tmp_path / "s.json"}"\n'),
+                         env={})
+    store = Store(config)
+    store.init()
+    snapshots: list[dict] = []
+    try:
+        plan = plan_backfill(config, start=None, end=None, topic=None, archives=[], warc_files=[str(warc)],
+                             source_names=None)
+        stats = run_backfill(config, plan, run_id="progress-bf", on_progress=snapshots.append)
+    finally:
+        drop(store, prefix)
+    assert snapshots, "no progress snapshot from the backfill child"
+    last = progress_counts(snapshots[-1])
+    assert last["kept"] == stats.relevant == sum(p["kind"] == "wic" for p in pages)

@@ -48,6 +48,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from jobs import tasks
     from jobs.exitcodes import exit_code
     from jobs.lock import EX_TEMPFAIL, LockHeld
+    from jobs.progress import CrawlProgress
 
     for name in args.sources or []:
         try:
@@ -69,7 +70,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return 2
     tasks.install_signal_handlers()
     try:
-        result = tasks.backfill(config, plan)
+        with CrawlProgress("backfill") as progress:
+            result = tasks.backfill(config, plan, on_progress=progress.update)
     except LockHeld as exc:
         print(f"rasad backfill: {exc}; try again later", file=sys.stderr)
         return EX_TEMPFAIL
