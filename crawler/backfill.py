@@ -21,7 +21,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.config import Config, ConfigError, TopicConfig
-from crawler.redact import install_log_redaction
 from crawler.run import (
     PROGRESS_INTERVAL_S,
     CrawlError,
@@ -29,6 +28,7 @@ from crawler.run import (
     _config_from_payload,
     _config_payload,
     catalog,
+    crawler_process,
     run_child,
     select_sources,
     stats_from_scrapy,
@@ -119,7 +119,6 @@ def backfill_in_process(config: Config, plan: BackfillPlan, *, run_id: str | Non
 
     `progress_interval` > 0: write count snapshots to stdout that often (crawler/progress.py), as a crawl does.
     """
-    from scrapy.crawler import CrawlerProcess
 
     from crawler.settings import settings_for
     from crawler.spiders.backfill import BackfillSpider
@@ -140,11 +139,7 @@ def backfill_in_process(config: Config, plan: BackfillPlan, *, run_id: str | Non
     settings.update(RASAD_CONFIG=config, RASAD_TOPIC=topic.name, LOG_FORMATTER="crawler.pipelines.DropLogFormatter",
                     DOWNLOAD_SLOTS={**settings.get("DOWNLOAD_SLOTS", {}), **archive_slots(config)},
                     LOGSTATS_INTERVAL=30.0)
-    if progress_interval > 0:
-        settings["EXTENSIONS"] = {**settings.get("EXTENSIONS", {}), "crawler.progress.ProgressReporter": 900}
-        settings.update(RASAD_PROGRESS_INTERVAL=progress_interval, RASAD_PROGRESS_OUTLETS=len(sources))
-    process = CrawlerProcess(settings, install_root_handler=True)
-    install_log_redaction()  # on Scrapy's root handler: no credential and no retry traceback in the log
+    process = crawler_process(settings, progress_interval, len(sources))
     crawler = process.create_crawler(BackfillSpider)
     started = time.monotonic()
     failures: list[str] = []

@@ -221,7 +221,6 @@ def crawl_in_process(
     `stopping` covers a stop requested before Scrapy has installed its own signal handlers.
     `progress_interval` > 0: write count snapshots to stdout that often (crawler/progress.py).
     """
-    from scrapy.crawler import CrawlerProcess
 
     from crawler.discovery.aggregators import parse_gdelt
     from crawler.settings import settings_for
@@ -238,11 +237,7 @@ def crawl_in_process(
              run_id or "-", len(sources), len(aggregators), len(known), since.isoformat())
     settings = settings_for(config)
     settings.update(RASAD_CONFIG=config, RASAD_TOPIC=topic.name, LOG_FORMATTER="crawler.pipelines.DropLogFormatter")
-    if progress_interval > 0:
-        settings["EXTENSIONS"] = {**settings.get("EXTENSIONS", {}), "crawler.progress.ProgressReporter": 900}
-        settings.update(RASAD_PROGRESS_INTERVAL=progress_interval, RASAD_PROGRESS_OUTLETS=len(sources))
-    process = CrawlerProcess(settings, install_root_handler=True)
-    install_log_redaction()  # on Scrapy's root handler: no credential and no retry traceback in the log
+    process = crawler_process(settings, progress_interval, len(sources))
     crawler = process.create_crawler(NewsSpider)
     started = time.monotonic()
     failures: list[str] = []
@@ -309,6 +304,18 @@ def die_with_parent() -> Any:
             os._exit(1)
 
     return preexec
+
+
+def crawler_process(settings: Any, progress_interval: float, outlets: int) -> Any:
+    """Scrapy's CrawlerProcess for a crawl or backfill child: progress snapshots when asked, redacted logs."""
+    from scrapy.crawler import CrawlerProcess
+
+    if progress_interval > 0:
+        settings["EXTENSIONS"] = {**settings.get("EXTENSIONS", {}), "crawler.progress.ProgressReporter": 900}
+        settings.update(RASAD_PROGRESS_INTERVAL=progress_interval, RASAD_PROGRESS_OUTLETS=outlets)
+    process = CrawlerProcess(settings, install_root_handler=True)
+    install_log_redaction()  # on Scrapy's root handler: no credential and no retry traceback in the log
+    return process
 
 
 def run_crawl(
