@@ -12,7 +12,7 @@ import time
 
 from datasketch import MinHash, MinHashLSH
 
-from crawler.clusters import StoryIndex
+from crawler.text.clusters import StoryIndex
 
 LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
 STEMS = (

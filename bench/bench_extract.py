@@ -1,6 +1,6 @@
-"""Rasad's extractor (crawler.extract.extract) against plain trafilatura.extract on the same pages.
+"""Rasad's extractor (crawler.text.extract.extract) against plain trafilatura.extract on the same pages.
 
-Both get the same bytes. Agreement is token-level F1 over normalised word tokens (crawler.arabic):
+Both get the same bytes. Agreement is token-level F1 over normalised word tokens (crawler.text.arabic):
 each extractor's body against the body that was put into the page, and the two bodies against each
 other (with the Jaccard of their word sets).
 """
@@ -15,8 +15,8 @@ from typing import Any
 import trafilatura
 
 from bench.pages import make_pages
-from crawler.arabic import tokens
-from crawler.extract import ExtractionError, extract
+from crawler.text.arabic import tokens
+from crawler.text.extract import ExtractionError, extract
 
 
 def token_f1(found: str, truth: str) -> float:
@@ -87,7 +87,7 @@ def bench_real(rounds: int = 3) -> dict:
     from bench.real_pages import real_pages
 
     pages = real_pages()
-    logging.getLogger("crawler.extract").setLevel(logging.ERROR)  # unreadable-date warnings of Spanish pages
+    logging.getLogger("crawler.text.extract").setLevel(logging.ERROR)  # unreadable-date warnings of Spanish pages
     sides: dict[str, Callable[[Any], str]] = {
         "rasad": lambda p: _rasad_body(p.html, p.url),
         "trafilatura": lambda p: trafilatura.extract(p.html, url=p.url) or "",

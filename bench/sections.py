@@ -168,7 +168,7 @@ def bulk_indexing(n: int, chunks: tuple[int, ...]) -> Section:
 
 
 CHANGE = """The change, mainly in the comparison stage, the slowest per relevant article
-(`crawler/compare.py`, `crawler/facts.py`, `crawler/arabic.py`, `crawler/clusters.py`):
+(`crawler/text/compare.py`, `crawler/text/facts.py`, `crawler/text/arabic.py`, `crawler/text/clusters.py`):
 
 - `facts.compare_facts` tokenised the article twice (once inside `extract_facts`, once for the name and
   quote look-up); it now tokenises once (`facts._facts(tokens, text)`);
@@ -262,7 +262,7 @@ made on this machine at that time:
 
 What changed:
 
-- extraction (`crawler/extract.py`): one parse with comments removed (trafilatura lost text around them),
+- extraction (`crawler/text/extract.py`): one parse with comments removed (trafilatura lost text around them),
   tables kept, precision pruning kept (it is what lifts F1 above plain trafilatura on the real pages: 0.964
   with it, 0.943 without) but
   without trafilatura's readability/jusText fallback (`fast=True`: the fallback cost about half as much

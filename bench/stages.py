@@ -18,7 +18,7 @@ from collections import Counter
 
 from bench.pages import make_pages
 from crawler.config import load_config
-from crawler.extract import ExtractionError, extract
+from crawler.text.extract import ExtractionError, extract
 
 STAGES = ("extract", "relevance", "compare", "cluster")
 # Seeding a new crawl's story index from the stored articles (ms per stored article, once per crawl).
@@ -28,9 +28,9 @@ WARM_UP = 10
 
 def measure(count: int, seed: int = 5) -> dict:
     """Time each stage over `count` pages; compare and cluster run on the relevant ones, as in a crawl."""
-    from crawler.clusters import StoryIndex
-    from crawler.compare import Reference, compare
-    from crawler.relevance import score_relevance
+    from crawler.text.clusters import StoryIndex
+    from crawler.text.compare import Reference, compare
+    from crawler.text.relevance import score_relevance
 
     config = load_config(env={})
     topic = config.topic()

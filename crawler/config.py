@@ -92,7 +92,7 @@ class TopicConfig(_Section):
 class CompareConfig(_Section):
     copy_threshold: float = Field(default=0.5, ge=0, le=1)
     rewrite_threshold: float = Field(default=0.15, ge=0, le=1)
-    # Aboutness (crawler/aboutness.py) from which an article naming the event is a report of it
+    # Aboutness (crawler/text/aboutness.py) from which an article naming the event is a report of it
     # (related) rather than a passing mention: the share of its sentences about the event, a title
     # hit and a lead hit. Labelled sets: mentions at most 0.25, reports at least 0.40.
     related_threshold: float = Field(default=0.33, ge=0, le=1)
@@ -103,7 +103,7 @@ class CompareConfig(_Section):
     # Labelled set: rewrites 0.30-0.78 containment, own-text reports at most 0.02; TF-IDF cosine
     # of rewrites 0.28-0.55 against at most 0.29 for own-text reports.
     rewrite_containment: float = Field(default=0.2, ge=0, le=1)
-    # Cosine of stems weighted by the background corpus's IDF (crawler/background.py): labelled
+    # Cosine of stems weighted by the background corpus's IDF (crawler/text/background.py): labelled
     # rewrites 0.31-0.49, own reports at most 0.22 (stock formulae weigh little).
     rewrite_cosine: float = Field(default=0.27, ge=0, le=1)
     # A rewrite shares at least this many word 5-shingles with the reference that are not stock

@@ -25,12 +25,12 @@ from scrapy.logformatter import LogFormatter
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.threads import deferToThread
 
-from crawler.arabic import arabic_ratio, normalize, tokens
 from crawler.config import Config, TopicConfig
 from crawler.discovery.links import canonical, source_for_url
-from crawler.encoding import readable_arabic
 from crawler.items import Article
 from crawler.spool import SpoolError
+from crawler.text.arabic import arabic_ratio, normalize, tokens
+from crawler.text.encoding import readable_arabic
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +191,7 @@ class RelevancePipeline(_Stage):
         self.reference_text = Path(self.reference_path).read_text(encoding="utf-8")
 
     def process_item(self, item: Article, spider: Spider) -> Article | Deferred:
-        from crawler.relevance import score_relevance
+        from crawler.text.relevance import score_relevance
         from crawler.workers import score
 
         if getattr(spider, "cpu", None) is not None:
@@ -226,8 +226,8 @@ class ComparePipeline(_Stage):
     """
 
     def __init__(self, crawler: Crawler):
-        from crawler.clusters import StoryIndex
-        from crawler.compare import Reference
+        from crawler.text.clusters import StoryIndex
+        from crawler.text.compare import Reference
 
         super().__init__(crawler)
         self.config = config_of(crawler)
@@ -259,7 +259,7 @@ class ComparePipeline(_Stage):
             store.close()
 
     def process_item(self, item: Article, spider: Spider) -> Article | Deferred:
-        from crawler.compare import article_text, compare
+        from crawler.text.compare import article_text, compare
         from crawler.workers import compare_text
 
         text = article_text(item.lead, item.body)

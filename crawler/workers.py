@@ -35,10 +35,10 @@ def _start_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     # Imported once at start, so that the first page's stage times are the stage's, not the imports'.
-    import crawler.clusters
-    import crawler.compare
-    import crawler.extract
-    import crawler.relevance  # noqa: F401
+    import crawler.text.clusters
+    import crawler.text.compare
+    import crawler.text.extract
+    import crawler.text.relevance  # noqa: F401
 
 
 class CpuPool:
@@ -84,8 +84,8 @@ def timed_call(func: Callable[..., T], *args: Any) -> tuple[T, float]:
 
 
 def extract_page(body: bytes, url: str, selectors: Selectors | None, content_type: str | None) -> Article:
-    """crawler.extract.extract of one fetched page (ExtractionError travels back to the caller)."""
-    from crawler.extract import extract
+    """crawler.text.extract.extract of one fetched page (ExtractionError travels back to the caller)."""
+    from crawler.text.extract import extract
 
     return extract(body, url, selectors=selectors, content_type=content_type)
 
@@ -96,8 +96,8 @@ def _reference_text(path: str) -> str:
 
 
 def score(item: Article, topic: TopicConfig, reference_path: str) -> Any:
-    """crawler.relevance.score_relevance against the topic's reference article."""
-    from crawler.relevance import score_relevance
+    """crawler.text.relevance.score_relevance against the topic's reference article."""
+    from crawler.text.relevance import score_relevance
 
     return score_relevance(item, topic, reference_text=_reference_text(reference_path))
 
@@ -107,10 +107,10 @@ _REFERENCES: dict[tuple[str, str], Any] = {}
 
 def compare_text(text: str, topic: TopicConfig, reference_path: str, config: CompareConfig,
                  title: str, published_at: str | None, num_perm: int) -> tuple[Any, Any]:
-    """crawler.compare.compare against the topic's reference (prepared once per worker), and the
-    text's story signature (crawler.clusters.signature), so the crawl's thread only looks it up."""
-    from crawler.clusters import signature
-    from crawler.compare import Reference, compare
+    """crawler.text.compare.compare against the topic's reference (prepared once per worker), and the
+    text's story signature (crawler.text.clusters.signature), so the crawl's thread only looks it up."""
+    from crawler.text.clusters import signature
+    from crawler.text.compare import Reference, compare
 
     key = (topic.name, reference_path)
     if key not in _REFERENCES:

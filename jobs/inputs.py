@@ -1,6 +1,6 @@
 """Reading the FILE_OR_URL inputs of `rasad extract` and `rasad compare`: one wording for their errors.
 
-Both commands read inputs through crawler.extract.extract_path (the crawl's own decoding, size limit
+Both commands read inputs through crawler.text.extract.extract_path (the crawl's own decoding, size limit
 and fetch), so a missing file, an unreadable page or a failed fetch reads the same in both, names
 the input as the user typed it, and is reported once: on stderr (and, with --json, in the line's
 "error" field on stdout).

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from crawler.arabic import clean_display
+from crawler.text.arabic import clean_display
 
 RELATIONS = ("copy", "rewrite", "related", "mention")
 RELATION_RANK = {name: i for i, name in enumerate(RELATIONS)}

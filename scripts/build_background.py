@@ -1,4 +1,4 @@
-"""Rebuild crawler/data/background.json: document frequencies of stems and word 5-shingles.
+"""Rebuild crawler/text/data/background.json: document frequencies of stems and word 5-shingles.
 
 The corpus: the fixture site's articles and the labelled texts (hand-written and real), leaving out
 every text derived from the reference (copies, rewrites, figure drift, the fixture's ref-* pages),
@@ -17,9 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.arabic import stems  # noqa: E402
-from crawler.background import DEFAULT_PATH  # noqa: E402
-from crawler.compare import shingles  # noqa: E402
+from crawler.text.arabic import stems  # noqa: E402
+from crawler.text.background import DEFAULT_PATH  # noqa: E402
+from crawler.text.compare import shingles  # noqa: E402
 
 DERIVED = {"copy", "rewrite"}
 

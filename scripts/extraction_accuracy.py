@@ -1,6 +1,6 @@
 """Per-field extraction accuracy on the fixtures, as a markdown table (written to docs/extraction-accuracy.md).
 
-Two sets, both run through crawler.extract.extract exactly as the crawler calls it (raw bytes, URL,
+Two sets, both run through crawler.text.extract.extract exactly as the crawler calls it (raw bytes, URL,
 Content-Type header, the outlet's selectors):
   golden  tests/fixtures/pages/*.html against their reviewed .expected.json;
   site    every article page of the fixture site (jobs/fixture_site.py), fetched over HTTP, against
@@ -24,9 +24,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.extract import ExtractionError, extract  # noqa: E402
 from crawler.items import Article  # noqa: E402
 from crawler.sources.base import Source  # noqa: E402
+from crawler.text.extract import ExtractionError, extract  # noqa: E402
 from jobs.fixture_site import FixtureServer, start_fixture_site  # noqa: E402
 from tests.extract_helpers import extract_page, load_expected, page_names  # noqa: E402
 
@@ -193,7 +193,7 @@ def report(groups: dict[str, list[Case]]) -> str:
         "# Extraction accuracy on the fixtures",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d} with `scripts/extraction_accuracy.py` "
-        "(`crawler.extract.extract` on raw bytes, URL, Content-Type and the outlet's selectors, as the crawler calls it).",
+        "(`crawler.text.extract.extract` on raw bytes, URL, Content-Type and the outlet's selectors, as the crawler calls it).",
         "",
         "- **golden**: `tests/fixtures/pages/*.html` against their reviewed `.expected.json` "
         "(pages expected to fail extraction are left out). They carry snippets rather than the full body, "

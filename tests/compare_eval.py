@@ -1,4 +1,4 @@
-"""Confusion matrices and fact precision/recall of `crawler.compare` over the labelled sets.
+"""Confusion matrices and fact precision/recall of `crawler.text.compare` over the labelled sets.
 
 Two sets, reported apart: the hand-written one (tests/labelled/labels.json) and the real texts from
 public pages (tests/labelled/real/labels.json), whose held-out third is also reported on its own.
@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crawler.compare import Comparison, compare
+from crawler.text.compare import Comparison, compare
 from tests.compare_helpers import LABELLED, fact_key, reference, thresholds
 
 CLASSES = ["copy", "rewrite", "related", "mention", "unrelated"]

@@ -7,9 +7,9 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from crawler.arabic import normalize
-from crawler.compare import Reference
 from crawler.config import DEFAULT_TOPIC, CompareConfig, TopicConfig
+from crawler.text.arabic import normalize
+from crawler.text.compare import Reference
 
 LABELLED = Path(__file__).resolve().parent / "labelled"
 MANIFEST = json.loads((LABELLED / "labels.json").read_text(encoding="utf-8"))

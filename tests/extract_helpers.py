@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from crawler.extract import ExtractionError, extract
 from crawler.items import Article
 from crawler.sources.base import Selectors
+from crawler.text.extract import ExtractionError, extract
 
 PAGES_DIR = Path(__file__).parent / "fixtures" / "pages"
 # Fields compared exactly with the expected JSON.

@@ -1,12 +1,12 @@
-"""crawler.aboutness: the event's many names, the town alone, clutter, and passing clauses."""
+"""crawler.text.aboutness: the event's many names, the town alone, clutter, and passing clauses."""
 
 from __future__ import annotations
 
 import pytest
 
-from crawler.aboutness import aboutness, names_event, names_town_in_field
-from crawler.arabic import normalize
-from crawler.compare import compare
+from crawler.text.aboutness import aboutness, names_event, names_town_in_field
+from crawler.text.arabic import normalize
+from crawler.text.compare import compare
 from tests.compare_helpers import reference, thresholds
 
 FILLER = "وتناول اللقاء سبل تعزيز التعاون الاقتصادي والتجاري بين البلدين في مختلف المجالات."

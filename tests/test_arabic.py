@@ -1,4 +1,4 @@
-"""crawler.arabic: normalisation, digits, punctuation, sentences, tokens and stems across spellings."""
+"""crawler.text.arabic: normalisation, digits, punctuation, sentences, tokens and stems across spellings."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.arabic import (
+from crawler.text.arabic import (
     arabic_ratio,
     clean_display,
     normalize,
@@ -128,7 +128,7 @@ def test_arabic_ratio():
 
 def _normalize_in_passes(text: str) -> str:
     """normalize() as it was written before its single table: each fold as a pass of its own."""
-    from crawler.arabic import _CHAR_MAP, _DIGIT_MAP, _WS, _ZERO_WIDTH, strip_diacritics
+    from crawler.text.arabic import _CHAR_MAP, _DIGIT_MAP, _WS, _ZERO_WIDTH, strip_diacritics
 
     if not text:
         return ""
@@ -154,7 +154,7 @@ def test_single_table_normalize_matches_the_passes_on_every_stored_text() -> Non
 
 def _stems_in_passes(text: str, drop_stopwords: bool = True) -> list[str]:
     """stems() as it was written before its word cache: the folds over the whole text, then each token."""
-    from crawler.arabic import _DIGIT_MAP, _PRESTEM_MAP, _TOKEN, _ZERO_WIDTH, STOPWORDS, normalize_word
+    from crawler.text.arabic import _DIGIT_MAP, _PRESTEM_MAP, _TOKEN, _ZERO_WIDTH, STOPWORDS, normalize_word
 
     raw = _TOKEN.findall(strip_diacritics(_ZERO_WIDTH.sub("", text or "")).translate(_DIGIT_MAP).translate(_PRESTEM_MAP))
     return [stem(t) for t in raw if not (drop_stopwords and normalize_word(t) in STOPWORDS)]

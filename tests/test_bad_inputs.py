@@ -24,11 +24,11 @@ import pytest
 
 from crawler.discovery.feeds import FeedError, parse_feed
 from crawler.discovery.sitemaps import parse_sitemap
-from crawler.extract import ExtractionError, extract
 from crawler.run import run_crawl
 from crawler.sources.base import Source
 from crawler.sources.check import check_sources
 from crawler.store import Store
+from crawler.text.extract import ExtractionError, extract
 from jobs.fixture_site import Response, start_fixture_site
 from tests.conftest import write_config
 from tests.drill_helpers import (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.clusters import StoryIndex, assign_clusters
+from crawler.text.clusters import StoryIndex, assign_clusters
 from tests.compare_helpers import ITEMS, text_of
 
 
@@ -51,10 +51,10 @@ def test_a_signature_made_in_another_process_is_the_same() -> None:
     import subprocess
     import sys
 
-    from crawler.clusters import StoryIndex, signature
+    from crawler.text.clusters import StoryIndex, signature
 
     text = "افتتح المؤتمر العالمي للإنترنت في ووتشن بمشاركة شركات ودول من أنحاء العالم اليوم"
-    code = ("import sys; from crawler.clusters import signature; "
+    code = ("import sys; from crawler.text.clusters import signature; "
             "print(' '.join(map(str, signature(sys.argv[1]).hashvalues)))")
     out = subprocess.run([sys.executable, "-c", code, text], capture_output=True, text=True, check=True).stdout
     assert out.split() == [str(v) for v in signature(text).hashvalues]

@@ -10,8 +10,8 @@ from collections import Counter
 
 import pytest
 
-from crawler.compare import Reference, compare
 from crawler.config import CompareConfig
+from crawler.text.compare import Reference, compare
 from tests.compare_helpers import ITEMS, LABELLED, ROOT, reference, text_of, thresholds
 
 CLASSES = ["copy", "rewrite", "related", "mention", "unrelated"]
@@ -217,7 +217,7 @@ def test_stock_phrases_of_official_discourse_do_not_make_a_rewrite():
 
 def test_novel_sentences_without_lead_fragments_or_duplicates():
     """A description meta cut mid-word ("... مؤكدا أن الص") and a sentence repeated in the body."""
-    from crawler.compare import article_text
+    from crawler.text.compare import article_text
 
     paras = reference().text.split("\n")
     lead = paras[1][: paras[1].index("مؤكدا أن الصين") + len("مؤكدا أن الص")]

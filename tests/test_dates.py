@@ -1,4 +1,4 @@
-"""crawler.dates.parse_date on the date forms printed by Arabic outlets."""
+"""crawler.text.dates.parse_date on the date forms printed by Arabic outlets."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.dates import parse_date
+from crawler.text.dates import parse_date
 
 NOW = datetime(2020, 11, 25, 12, 0, tzinfo=UTC)
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.encoding import decode_html
-from crawler.extract import ExtractionError, extract, extract_path, normalize_article_url
 from crawler.sources.base import Selectors
+from crawler.text.encoding import decode_html
+from crawler.text.extract import ExtractionError, extract, extract_path, normalize_article_url
 from tests.extract_helpers import (
     EXACT_FIELDS,
     PAGES_DIR,
@@ -353,7 +353,7 @@ def test_extraction_error_crosses_process_boundaries() -> None:
     """The crawl extracts in worker processes: the error must arrive whole (URL and reason)."""
     import pickle
 
-    from crawler.extract import ExtractionError
+    from crawler.text.extract import ExtractionError
 
     err = pickle.loads(pickle.dumps(ExtractionError("https://news.example/a", "no article text found")))
     assert (err.url, err.reason, str(err)) == ("https://news.example/a", "no article text found",
@@ -362,7 +362,7 @@ def test_extraction_error_crosses_process_boundaries() -> None:
 
 def test_repeated_lines_of_an_article_are_kept() -> None:
     """Recipe steps and interview questions repeat; the body keeps every occurrence."""
-    from crawler.extract import extract
+    from crawler.text.extract import extract
 
     para = "<p>{}</p>"
     lines = ["افتتح المؤتمر العالمي للإنترنت أعماله في ووتشن اليوم بحضور واسع من الشركات والدول.",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.compare import other_edition
-from crawler.facts import compare_facts, extract_facts, parse_number
+from crawler.text.compare import other_edition
+from crawler.text.facts import compare_facts, extract_facts, parse_number
 from tests.compare_helpers import ITEMS, MANIFEST, fact_key, reference, text_of
 
 FIVE = {"35.8 تريليون يوان", "36.2 بالمائة", "130 شركة", "15 إنجازا", "7 سنوات"}
@@ -191,7 +191,7 @@ def test_egyptian_decimals_share_the_reference_figures():
 
 def test_fact_labels_are_phrases_of_the_text():
     """What a figure measures is shown as words standing together in the text, not a bag of words."""
-    from crawler.arabic import strip_diacritics
+    from crawler.text.arabic import strip_diacritics
 
     text = strip_diacritics(reference().text)
     for fact in reference().facts:

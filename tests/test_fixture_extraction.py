@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.extract import extract
 from crawler.items import Article
+from crawler.text.extract import extract
 from jobs.fixture_site import FixtureServer, FixtureSite, start_fixture_site
 
 _SITE = FixtureSite()

@@ -1,11 +1,11 @@
-"""crawler.numbers: every way the Arabic press writes a number."""
+"""crawler.text.numbers: every way the Arabic press writes a number."""
 
 from __future__ import annotations
 
 import pytest
 
-from crawler.facts import extract_facts
-from crawler.numbers import parse_number, read_number_words
+from crawler.text.facts import extract_facts
+from crawler.text.numbers import parse_number, read_number_words
 
 
 @pytest.mark.parametrize(
@@ -44,7 +44,7 @@ def test_plain_words_are_not_numbers():
     ],
 )
 def test_number_words(words, value, used):
-    from crawler.arabic import normalize
+    from crawler.text.arabic import normalize
 
     assert read_number_words([normalize(w) for w in words.split()]) == (value, used)
 

@@ -1,4 +1,4 @@
-"""crawler.relevance.score_relevance: relevant, passing mention, unrelated, and every spelling variant."""
+"""crawler.text.relevance.score_relevance: relevant, passing mention, unrelated, and every spelling variant."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from crawler.config import DEFAULT_TOPIC, TopicConfig
 from crawler.items import Article
-from crawler.relevance import score_relevance
+from crawler.text.relevance import score_relevance
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = (ROOT / "reports" / "reference" / "wic-2020.txt").read_text(encoding="utf-8")

@@ -7,9 +7,9 @@ from urllib.parse import urljoin
 
 from scrapy.http import TextResponse
 
-from crawler.arabic import normalize
 from crawler.discovery.links import belongs_to, canonical, looks_like_article
 from crawler.sources.base import Source
+from crawler.text.arabic import normalize
 
 # Link texts of a "next page" link when the page has no rel="next" (compared after normalize()).
 NEXT_TEXTS = {normalize(t).lower() for t in ("التالي", "الصفحة التالية", "next", "next page", "older")}

@@ -475,7 +475,7 @@ class NewsSpider(scrapy.Spider):
 
         Extraction runs in the crawl's worker processes (crawler.workers) when it has them.
         """
-        from crawler.extract import ExtractionError, extract  # late: heavy imports (trafilatura)
+        from crawler.text.extract import ExtractionError, extract  # late: heavy imports (trafilatura)
         from crawler.workers import extract_page
 
         self._inc("fetched", source)

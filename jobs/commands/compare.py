@@ -13,7 +13,7 @@ from crawler.config import CompareConfig, Config, ConfigError
 from jobs.inputs import error_text, fetch_options, report_error
 
 if TYPE_CHECKING:  # scikit-learn and the extractor: imported when a comparison runs
-    from crawler.compare import Reference
+    from crawler.text.compare import Reference
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def load_reference(config: Config, topic_name: str | None = None) -> Reference:
     """The prepared reference of a configured topic."""
-    from crawler.compare import Reference
+    from crawler.text.compare import Reference
 
     topic = config.topic(topic_name)
     path = config.path(topic.reference)
@@ -62,8 +62,8 @@ def load_reference(config: Config, topic_name: str | None = None) -> Reference:
 
 def _read_input(source: str, config: Config) -> tuple[str, str]:
     """(title, text) of a file or URL, read exactly as `rasad extract` reads it (same decoding, limits, errors)."""
-    from crawler.compare import article_text
-    from crawler.extract import extract_path
+    from crawler.text.compare import article_text
+    from crawler.text.extract import extract_path
 
     article = extract_path(source, **fetch_options(config))
     return article.title or "", article_text(article.lead, article.body)
@@ -71,7 +71,7 @@ def _read_input(source: str, config: Config) -> tuple[str, str]:
 
 def compare_article_dict(doc: dict, reference: Reference, thresholds: CompareConfig) -> dict:
     """Fields to update on a stored article document (for reindexing after a reference change)."""
-    from crawler.compare import article_text, compare
+    from crawler.text.compare import article_text, compare
 
     text = article_text(doc.get("lead") or "", doc.get("body") or "")
     result = compare(text, reference, thresholds, title=doc.get("title") or "", published_at=doc.get("published_at"))
@@ -80,7 +80,7 @@ def compare_article_dict(doc: dict, reference: Reference, thresholds: CompareCon
 
 def reindex(config: Config, reference: Reference, batch: int = 500) -> int:
     """Recompute comparison fields and story clusters of all stored articles of the topic."""
-    from crawler.clusters import StoryIndex
+    from crawler.text.clusters import StoryIndex
     from jobs.context import open_store
 
     store = open_store(config)
@@ -116,7 +116,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     if not args.inputs:
         print("rasad compare: give FILE_OR_URL inputs, or --reindex", file=sys.stderr)
         return 2
-    from crawler.compare import compare
+    from crawler.text.compare import compare
 
     failed = 0
     for source in args.inputs:

@@ -53,7 +53,7 @@ def _summary(row: dict) -> str:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    from crawler.extract import extract_path
+    from crawler.text.extract import extract_path
 
     failed = 0
     for source in args.inputs:

@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from urllib.parse import unquote, urlsplit
 
-from crawler.arabic import normalize
 from crawler.discovery.archives.captures import Capture
 from crawler.discovery.links import looks_like_article
 from crawler.sources.base import Source
+from crawler.text.arabic import normalize
 
 WORD = re.compile(r"[a-z]{3,}|[\u0621-\u064a]{2,}")
 SEPARATORS = re.compile(r"[^0-9a-z\u0621-\u064a]+")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.arabic import normalize, normalize_digits
+from crawler.text.arabic import normalize, normalize_digits
 
 # One numeric token: Egyptian decimal first (else "8ر35" would read as 8 then a word).
 NUMBER_TOKEN = r"\d+ر\d+(?![^\W\d_])|\d+(?:[.,]\d+)*"

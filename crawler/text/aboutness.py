@@ -17,9 +17,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from crawler.arabic import arabic_ratio, normalize, split_sentences
+from crawler.text.arabic import arabic_ratio, normalize, split_sentences
 
-# Patterns run on normalised text (crawler.arabic.normalize): ة->ه, ى->ي, أ/إ->ا, ؤ->و.
+# Patterns run on normalised text (crawler.text.arabic.normalize): ة->ه, ى->ي, أ/إ->ا, ؤ->و.
 _LETTER = r"[^\W\d_]"
 _START = rf"(?<!{_LETTER})"
 _END = rf"(?!{_LETTER})"

@@ -12,9 +12,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-from crawler.arabic import STOPWORDS, normalize, normalize_digits, normalize_word, stems, strip_diacritics
-from crawler.background import load_background
-from crawler.numbers import NUMBER_TOKEN, SCALES, parse_number, read_number_words, strip_clitic
+from crawler.text.arabic import (
+    STOPWORDS,
+    normalize,
+    normalize_digits,
+    normalize_word,
+    stems,
+    strip_diacritics,
+)
+from crawler.text.background import load_background
+from crawler.text.numbers import NUMBER_TOKEN, SCALES, parse_number, read_number_words, strip_clitic
 
 FactKind = Literal["number", "name", "quote"]
 
@@ -574,7 +581,7 @@ def same_quantity(ref: Fact, art: Fact) -> bool:
 
 
 def _weight(subject: frozenset[str]) -> float:
-    """Background IDF mass of a phrase's stems (crawler.background): generic words weigh little."""
+    """Background IDF mass of a phrase's stems (crawler.text.background): generic words weigh little."""
     bg = load_background()
     return sum(bg.idf(s) for s in subject)
 

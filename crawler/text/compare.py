@@ -4,7 +4,7 @@ Lexical evidence, computed from the reference at run time against a background c
 - word 5-shingles over normalised tokens: Jaccard, and containment without the stock phrases of
   the background corpus (copies and wire rewrites share the reference's own wording);
 - cosine over light stems weighted by background IDF (formulae of official discourse weigh little);
-- aboutness (crawler.aboutness): how much of the article reports the event, for related/mention;
+- aboutness (crawler.text.aboutness): how much of the article reports the event, for related/mention;
 - per sentence, TF-IDF cosine with the reference's sentences (IDF fitted on both) for novelty.
 """
 
@@ -21,11 +21,11 @@ import sklearn
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
-from crawler.aboutness import Aboutness, aboutness, names_event
-from crawler.arabic import normalize, split_sentences, stems, tokens
-from crawler.background import Background, load_background
 from crawler.config import CompareConfig, TopicConfig
-from crawler.facts import Fact, compare_facts, extract_facts
+from crawler.text.aboutness import Aboutness, aboutness, names_event
+from crawler.text.arabic import normalize, split_sentences, stems, tokens
+from crawler.text.background import Background, load_background
+from crawler.text.facts import Fact, compare_facts, extract_facts
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ class Reference:
     shingles: set[str]
     facts: list[Fact]
     event_year: int | None = None  # the year of the reference's event (topic.event_year)
-    background: Background | None = None  # stock phrases and word weights (crawler.background)
+    background: Background | None = None  # stock phrases and word weights (crawler.text.background)
     vector: dict[str, float] = field(default_factory=dict)  # background TF-IDF of the reference
 
     def specific(self, min_documents: int) -> set[str]:
@@ -156,7 +156,7 @@ class Reference:
         cls, path: str | Path, *, topic: str = "", keywords: list[str] | None = None, event_year: int | None = None
     ) -> Reference:
         """Build from a .txt file or an HTML page, read as `rasad extract` reads it (any page encoding)."""
-        from crawler.extract import extract_path  # imported lazily: extraction pulls in the HTML stack
+        from crawler.text.extract import extract_path  # imported lazily: extraction pulls in the HTML stack
 
         path = Path(path)
         try:
@@ -187,7 +187,7 @@ class Comparison:
     jaccard: float = 0.0
     containment: float = 0.0  # share of the article's own shingles found in the reference (stock phrases left out)
     coverage: float = 0.0  # share of the reference's shingles found in the article
-    cosine: float = 0.0  # stems weighted by background IDF (crawler.background)
+    cosine: float = 0.0  # stems weighted by background IDF (crawler.text.background)
     keyword_hits: int = 0  # sentences (and title) about the event
 
     def to_dict(self) -> dict:

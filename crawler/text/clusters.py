@@ -13,7 +13,7 @@ from functools import lru_cache
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from crawler.compare import shingles
+from crawler.text.compare import shingles
 
 
 @lru_cache(maxsize=4)

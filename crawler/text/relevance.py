@@ -11,15 +11,15 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from crawler.arabic import normalize, stems
 from crawler.config import TopicConfig
 from crawler.items import Article
+from crawler.text.arabic import normalize, stems
 
 # Proclitics (و، ف، ب، ل، ك، ال) may be attached in front of a name: "بووتشن", "وقمة".
 # Lazy, so that the و of "ووتشن" is read as part of the name, not as "and".
 _PREFIX = r"(?<![^\W\d_])[وف]??(?:لل|[بلك]??(?:ال)??)"
 _END = r"(?![^\W\d_])"
-# Patterns are written in normalised spelling (crawler.arabic.normalize): ؤ->و, ة->ه, ى->ي, إ->ا.
+# Patterns are written in normalised spelling (crawler.text.arabic.normalize): ؤ->و, ة->ه, ى->ي, إ->ا.
 _NET = r"ا?نترني?ت"  # انترنت, انترنيت (أنترنت folds to انترنت)
 
 

@@ -2,7 +2,7 @@
 
 Chinese state-media Arabic coverage repeats formulae ("رسالة تهنئة", "مجتمع ذي مصير مشترك في الفضاء
 الإلكتروني") in every report, so sharing them says nothing about copying one report. The table in
-crawler/data/background.json holds, for a corpus of such texts (the fixture site's articles and
+crawler/text/data/background.json holds, for a corpus of such texts (the fixture site's articles and
 the labelled texts, none derived from the reference; see scripts/build_background.py), the number
 of documents each stem and each word 5-shingle occurs in. Stems weigh by inverse document
 frequency; shingles found in several documents are stock phrases.

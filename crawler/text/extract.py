@@ -25,11 +25,11 @@ from lxml.html import HtmlElement
 from trafilatura.metadata import extract_catstags, extract_title
 from trafilatura.settings import set_date_params
 
-from crawler.arabic import arabic_ratio, clean_display, normalize, tokens
-from crawler.dates import parse_date
-from crawler.encoding import decode_html
 from crawler.items import Article
 from crawler.sources.base import Selectors
+from crawler.text.arabic import arabic_ratio, clean_display, normalize, tokens
+from crawler.text.dates import parse_date
+from crawler.text.encoding import decode_html
 
 log = logging.getLogger(__name__)
 
@@ -473,7 +473,7 @@ def extract(
     """Extract one article from an HTML page.
 
     Args:
-        html: the page, as text or as the raw response bytes (decoded with crawler.encoding).
+        html: the page, as text or as the raw response bytes (decoded with crawler.text.encoding).
         url: the URL the page was fetched from (a file:// URI for stored pages).
         selectors: per-outlet CSS overrides (crawler.sources.base.Selectors).
         content_type: the HTTP Content-Type header, used to decode bytes.

@@ -2,7 +2,7 @@
 
 dateparser knows the Egyptian/Gulf month names (نوفمبر) and common relative phrases, but not the
 Levantine/Iraqi (تشرين الثاني) or Maghreb (جانفي، أوت) names, not Hijri dates and not ISO strings in
-Arabic context. Those are handled here explicitly, on text normalised by crawler.arabic.normalize;
+Arabic context. Those are handled here explicitly, on text normalised by crawler.text.arabic.normalize;
 dateparser remains the fallback for everything else.
 """
 
@@ -18,7 +18,7 @@ import dateparser
 from dateutil.relativedelta import relativedelta
 from hijridate import Hijri
 
-from crawler.arabic import normalize
+from crawler.text.arabic import normalize
 
 log = logging.getLogger(__name__)
 
