@@ -162,9 +162,20 @@ def backfill_in_process(config: Config, plan: BackfillPlan, *, run_id: str | Non
     if failures:
         raise CrawlError(f"backfill {run_id or '-'} failed:\n{failures[0]}")
     stats = stats_from_scrapy(crawler.stats.get_stats() if crawler.stats else {}, time.monotonic() - started)
+    stats.errors.extend(getattr(crawler.spider, "run_errors", []))
+    unaccounted = warc_unaccounted(stats.archive)
+    if unaccounted:
+        stats.errors.append(f"{unaccounted} WARC records read but neither stored, dropped nor failed")
     log.info("backfill done in %.1fs: discovered=%d fetched=%d relevant=%d indexed=%d routes=%s", stats.duration_s,
              stats.discovered, stats.fetched, stats.relevant, stats.indexed, stats.routes)
     return stats
+
+
+def warc_unaccounted(archive: dict[str, float]) -> int:
+    """WARC records read that ended neither stored, dropped nor failed (0 when the counts add up)."""
+    read = int(archive.get("warc_read", 0))
+    ended = sum(int(archive.get(f"warc_{k}", 0)) for k in ("stored", "dropped", "failed"))
+    return read - ended
 
 
 def run_backfill(config: Config, plan: BackfillPlan, *, run_id: str | None = None,

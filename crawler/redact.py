@@ -13,6 +13,8 @@ import re
 # scheme://userinfo@ : the userinfo has no "/", "@" or whitespace (RFC 3986 3.2.1).
 _USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/@\s'\"<>]+)@")
 REDACTED = "***"
+# A log message longer than this is cut (a hostile page or record must not write a 10 MB log line).
+MAX_LOG_CHARS = 4000
 # Loggers of the HTTP clients under the Elasticsearch client: one line per failed attempt, no traceback.
 _QUIET_TRACEBACKS = ("elasticsearch", "elastic_transport", "urllib3")
 
@@ -30,7 +32,8 @@ def has_userinfo(url: str) -> bool:
 
 
 class RedactingFilter(logging.Filter):
-    """Redacts URL credentials in every record; HTTP client retries log one line, not a traceback."""
+    """Redacts URL credentials in every record and caps its length; HTTP client retries log one line,
+    not a traceback."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -42,6 +45,8 @@ class RedactingFilter(logging.Filter):
             message = f"{message} ({type(exc).__name__}: {exc})" if exc is not None else message
             record.exc_info = None
             record.exc_text = None
+        if len(message) > MAX_LOG_CHARS:
+            message = f"{message[:MAX_LOG_CHARS]}… [{len(message) - MAX_LOG_CHARS} more characters cut]"
         record.msg, record.args = redact(message), None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)

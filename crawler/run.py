@@ -32,7 +32,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from crawler.config import Config, TopicConfig
-from crawler.redact import install_log_redaction
+from crawler.redact import MAX_LOG_CHARS, install_log_redaction
 from crawler.sources.base import Source
 
 log = logging.getLogger(__name__)
@@ -409,6 +409,8 @@ def _forward_stderr(stream: Any, tail: collections.deque[str]) -> None:
         line = raw.rstrip("\n")
         if not line:
             continue
+        if len(line) > MAX_LOG_CHARS:  # a library writing a whole record to stderr
+            line = f"{line[:MAX_LOG_CHARS]}… [{len(line) - MAX_LOG_CHARS} more characters cut]"
         m = _CHILD_LINE.match(line)
         if m:
             level = getattr(logging, m.group("level"))

@@ -16,22 +16,30 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.http import HtmlResponse, Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from crawler.config import ArchiveConfig
 from crawler.discovery.archives import CC, IA, WARC, commoncrawl, wayback
 from crawler.discovery.archives.captures import Capture, CdxError, parse_cdx, unique_content
-from crawler.discovery.archives.commoncrawl import CommonCrawlError
+from crawler.discovery.archives.commoncrawl import CommonCrawlError, PayloadTooLarge
 from crawler.discovery.archives.filters import keyword_forms, reject_reason
 from crawler.discovery.archives.state import BackfillState, query_key
-from crawler.discovery.archives.warc import WarcFileError, html_pages
+from crawler.discovery.archives.warc import WarcEntry, WarcFileError, read_records
 from crawler.discovery.links import canonical, source_for_url
 from crawler.items import Article
 from crawler.spiders.news import PERMANENT, NewsSpider, now_iso
 
 log = logging.getLogger(__name__)
+
+# WARC items sent to the pipelines and not yet stored, dropped or failed: reading waits below this.
+MAX_ITEMS_IN_FLIGHT = 32
+MAX_RUN_ERRORS = 20  # error messages kept for the run record
 
 
 class BackfillSpider(NewsSpider):
@@ -64,6 +72,20 @@ class BackfillSpider(NewsSpider):
         self.listing: set[str] = set()  # queries whose CDX answers are still coming
         self.unfinished: set[str] = set()  # queries with a transient failure: not checkpointed
         self.listed: Counter[str] = Counter()
+        self.max_bytes = 0  # crawl.max_response_bytes (DOWNLOAD_MAXSIZE): the limit of a decoded WARC payload
+        # WARC accounting: every record read ends stored, dropped (a reason) or failed (an error).
+        self.warc_in_pipeline: set[str] = set()  # article URLs in the item pipelines (start() waits for them)
+        self.warc_unsettled: set[str] = set()  # article URLs not yet stored, dropped or failed
+        self._pipeline_moved: Deferred[None] | None = None
+        self.run_errors: list[str] = []  # for the run record: damaged files, records skipped, archives given up
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> BackfillSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.max_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE", 0)
+        crawler.signals.connect(spider.on_item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(spider.on_item_error, signal=signals.item_error)
+        return spider
 
     # -- requests ------------------------------------------------------------------------------
 
@@ -119,7 +141,9 @@ class BackfillSpider(NewsSpider):
             except WarcFileError as exc:  # damaged further in than the command's check read
                 self._inc("errors/warc_file")
                 self._inc(f"route/{WARC}/errors")
-                log.error("%s", exc)
+                self._warc_outcome("failed", "damaged")
+                self._run_error(str(exc))
+                log.error("%s (the records before it are kept)", exc)
         if "ia" in self.archives:
             for src in self.sources:
                 for prefix in wayback.url_prefixes(src.base_url, src.domains):
@@ -133,21 +157,36 @@ class BackfillSpider(NewsSpider):
                     yield self._index_request(url, self.parse_wayback_cdx, src.name, IA, key, page=1, prefix=prefix)
         if "cc" in self.archives:
             yield self._index_request(self.archive.cc_index_url, self.parse_collinfo, None, CC, None)
+        # Scrapy does not wait for the pipelines of items yielded here (scrapy/scrapy#7029): the spider
+        # would close, and its worker pool shut down, under the last WARC records. start() ends only
+        # once they have left the pipelines, so the engine cannot find the spider idle before that.
+        await self._pipeline_below(1)
 
     async def warc_articles(self, path: str) -> AsyncIterator[Article]:
-        """Articles of a local WARC file: its HTML responses go straight to the article callback."""
+        """Articles of a local WARC file: its HTML responses go straight to the article callback.
+
+        Every record is counted (rasad/archive/warc/read) and ends stored, dropped with a reason or
+        failed with an error (rasad/archive/warc/<outcome>/<why>).
+        """
         start, end = (self.since, self.until) if self.warc_window else (None, None)
         count = 0
-        for page in html_pages(path, start, end):
+        for entry in read_records(path, start, end, max_bytes=self.max_bytes):
             count += 1
+            self._inc("archive/warc/read")
+            page = entry.page
+            if page is None:
+                self._warc_skipped(path, entry)
+                continue
             src = source_for_url(page.url, self.catalog)
             name = src.name if src else (urlsplit(page.url).hostname or "unknown")
             c = canonical(page.url)
             if c in self.known or page.url in self.known:
                 self._inc("skipped/known", name)
+                self._warc_outcome("dropped", "known")
                 continue
             if c in self.requested:
                 self._inc("skipped/duplicate_link")
+                self._warc_outcome("dropped", "duplicate_link")
                 continue
             self.requested.add(c)
             self._inc("discovered", name)
@@ -157,9 +196,90 @@ class BackfillSpider(NewsSpider):
             request = scrapy.Request(page.url, meta=meta)
             response = HtmlResponse(url=page.url, body=page.body, request=request,
                                     headers={"Content-Type": page.content_type})
-            for article in await self.parse_article(response, name, WARC, now_iso()):
+            articles = await self.parse_article(response, name, WARC, now_iso())
+            if not articles:
+                self._warc_outcome("failed", "extraction")
+            for article in articles:
+                # Back-pressure: reading waits while many records are in the pipelines' hands.
+                await self._pipeline_below(MAX_ITEMS_IN_FLIGHT)
+                self.warc_in_pipeline.add(article.url)
+                self.warc_unsettled.add(article.url)
                 yield article
-        log.info("%s: %d archived HTML pages read", path, count)
+        log.info("%s: %d WARC records read", path, count)
+
+    def _warc_skipped(self, path: str, entry: WarcEntry) -> None:
+        """A record without a page to extract: dropped with its reason, or failed when it is too large."""
+        reason = entry.skipped or "not_html"
+        if reason == "too_large":
+            self._inc("errors/too_large")
+            self._inc(f"route/{WARC}/errors")
+            self._warc_outcome("failed", "too_large")
+            self._run_error(f"{path}: record at byte {entry.offset} skipped: {entry.detail[:300]}")
+            log.warning("%s: record at byte %d skipped: %s", path, entry.offset, entry.detail[:300])
+            return
+        self._warc_outcome("dropped", reason)
+
+    def _run_error(self, message: str) -> None:
+        if len(self.run_errors) < MAX_RUN_ERRORS:
+            self.run_errors.append(message)
+
+    def _warc_outcome(self, outcome: str, why: str) -> None:
+        """One WARC record's end: stored, or dropped / failed with a reason word."""
+        self._inc(f"archive/warc/{outcome}")
+        if outcome != "stored":
+            self._inc(f"archive/warc/{outcome}/{why}")
+
+    async def _pipeline_below(self, n: int) -> None:
+        """Wait until fewer than `n` WARC articles are in the item pipelines."""
+        while len(self.warc_in_pipeline) >= n:
+            self._pipeline_moved = Deferred()
+            await maybe_deferred_to_future(self._pipeline_moved)
+
+    def _left_pipeline(self, url: str | None) -> None:
+        if url in self.warc_in_pipeline:
+            self.warc_in_pipeline.discard(url)
+            moved, self._pipeline_moved = self._pipeline_moved, None
+            if moved is not None and not moved.called:
+                moved.callback(None)
+
+    def on_item_scraped(self, item: Any, response: Any, spider: scrapy.Spider) -> None:
+        """Through every pipeline: stored once its batch is written (items_stored)."""
+        self._left_pipeline(getattr(item, "url", None))
+
+    def on_item_dropped(self, item: Any, response: Any, exception: BaseException, spider: scrapy.Spider) -> None:
+        super().on_item_dropped(item, response, exception, spider)
+        url = getattr(item, "url", None)
+        if url in self.warc_unsettled:
+            self.warc_unsettled.discard(url)
+            self._warc_outcome("dropped", getattr(exception, "reason", "dropped"))
+        self._left_pipeline(url)
+
+    def on_item_error(self, item: Any, response: Any, spider: scrapy.Spider, failure: Failure) -> None:
+        """A pipeline raised: the article is lost, counted as an error."""
+        url = getattr(item, "url", None)
+        self._inc("errors/pipeline")
+        if url in self.warc_unsettled:
+            self.warc_unsettled.discard(url)
+            self._inc(f"route/{WARC}/errors")
+            self._warc_outcome("failed", "pipeline")
+        self._left_pipeline(url)
+
+    def items_stored(self, urls: Iterable[str], ok: bool) -> None:
+        urls = list(urls)
+        super().items_stored(urls, ok)
+        for url in urls:
+            if url in self.warc_unsettled:
+                self.warc_unsettled.discard(url)
+                self._warc_outcome("stored" if ok else "failed", "not_stored")
+
+    def closed(self, reason: str) -> None:
+        """Articles still unsettled when the spider closes (stopped midway) are counted as failed."""
+        for _ in range(len(self.warc_unsettled)):
+            self._warc_outcome("failed", "unfinished")
+        if self.warc_unsettled:
+            log.warning("%d WARC articles neither stored nor dropped when the backfill stopped (%s)",
+                        len(self.warc_unsettled), reason)
+        self.warc_unsettled.clear()
 
     def parse_wayback_cdx(self, response: Response, source: str | None, key: str, page: int,
                           prefix: str) -> list[scrapy.Request]:
@@ -177,7 +297,7 @@ class BackfillSpider(NewsSpider):
                 self._inc("archive/page_limited")
                 self.unfinished.add(key)
             self.listing.discard(key)
-        self._settle(key)
+        self._settle_query(key)
         return out
 
     def parse_collinfo(self, response: Response, source: str | None, key: str | None) -> list[scrapy.Request]:
@@ -213,7 +333,7 @@ class BackfillSpider(NewsSpider):
             lambda c: (commoncrawl.record_url(self.archive.cc_data_url, c), {"Range": commoncrawl.range_header(c)}),
             self.parse_cc_record)
         self.listing.discard(key)
-        self._settle(key)
+        self._settle_query(key)
         return out
 
     async def parse_capture(self, response: Response, source: str, via: str, discovered_at: str) -> list[Article]:
@@ -227,7 +347,14 @@ class BackfillSpider(NewsSpider):
         """A WARC record fetched by byte range: its HTML payload goes to the article callback."""
         try:
             try:
-                page = commoncrawl.parse_record(response.body)
+                page = commoncrawl.parse_record(response.body, self.max_bytes)
+            except PayloadTooLarge as exc:
+                self._inc("errors/too_large", source)
+                self._inc(f"route/{via}/errors")
+                where = f"{response.url} {response.request.headers.get('Range', b'').decode('latin-1')}"
+                self._run_error(f"{response.meta['rasad_original_url']} ({where}): record skipped: {str(exc)[:300]}")
+                log.warning("%s (%s): record skipped: %s", response.meta["rasad_original_url"], where, str(exc)[:300])
+                return []
             except CommonCrawlError as exc:
                 self._inc("errors/warc_record", source)
                 self._inc(f"route/{via}/errors")
@@ -273,9 +400,9 @@ class BackfillSpider(NewsSpider):
     def _capture_done(self, key: str | None) -> None:
         if key:
             self.pending[key] -= 1
-            self._settle(key)
+            self._settle_query(key)
 
-    def _settle(self, key: str | None) -> None:
+    def _settle_query(self, key: str | None) -> None:
         """Checkpoint a query once its listing is read and every capture it led to is done."""
         if not key or key in self.listing or self.pending[key] > 0 or key in self.unfinished:
             return

@@ -79,7 +79,15 @@ def run(args: argparse.Namespace, config: Config) -> int:
     print(f"backfill {result['run_id']}: {result['status']} in {result.get('duration_s', 0):.1f}s, window {window}, "
           f"archives {','.join(plan.archives) or '-'}, WARC files {len(plan.warc_files)}")
     print(summary(result))
+    accounting = warc_accounting(result.get("counts") or {})
+    if accounting:
+        print(accounting)
+    for err in (result.get("errors") or [])[:MAX_ERRORS_SHOWN]:
+        print(f"error: {err}")
     return exit_code(result["status"])
+
+
+MAX_ERRORS_SHOWN = 10
 
 
 def summary(result: dict) -> str:
@@ -87,4 +95,19 @@ def summary(result: dict) -> str:
     routes = result.get("routes") or []
     outlets = result.get("outlets") or outlet_rows(result.get("per_source") or {})
     return table(routes, "route") + "\n\n" + table(outlets, "outlet")
+
+
+def warc_accounting(counts: dict) -> str:
+    """"WARC records: N read = S stored + D dropped (why) + F failed (why)", or "" without WARC files."""
+    read = int(counts.get("archive_warc_read", 0))
+    if not read:
+        return ""
+
+    def part(outcome: str) -> str:
+        total = int(counts.get(f"archive_warc_{outcome}", 0))
+        prefix = f"archive_warc_{outcome}_"
+        why = ", ".join(f"{k[len(prefix):]} {int(v)}" for k, v in sorted(counts.items()) if k.startswith(prefix) and v)
+        return f"{total} {outcome}" + (f" ({why})" if why else "")
+
+    return f"WARC records: {read} read = {int(counts.get('archive_warc_stored', 0))} stored + {part('dropped')} + {part('failed')}"
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
 
 from crawler.discovery.archives.captures import Capture, cdx_timestamp
 
@@ -24,6 +25,10 @@ CRAWL_ID = re.compile(r"CC-MAIN-(\d{4})-(\d{2})$")
 
 class CommonCrawlError(ValueError):
     """collinfo.json or a WARC record that cannot be read (the message says which)."""
+
+
+class PayloadTooLarge(CommonCrawlError):
+    """A record whose payload, inflated, is over the size limit (crawl.max_response_bytes)."""
 
 
 @dataclass(frozen=True)
@@ -114,8 +119,49 @@ class ArchivedPage:
     status: int
 
 
-def page_of(record) -> ArchivedPage | None:  # noqa: ANN001 - warcio's ArcWarcRecord
-    """The page of a WARC `response` record with an HTML payload, else None."""
+# Compressed bytes inflated per step: warcio's default (16 KB) of a brotli bomb inflates to ~90 MB at once.
+INFLATE_BLOCK = 1024
+
+
+def payload_stream(record):  # noqa: ANN001, ANN201 - warcio's ArcWarcRecord, a file-like object
+    """The record's payload with its Content-Encoding (gzip, deflate, br) and chunking undone, as
+    warcio's `content_stream()` gives it, but inflating small blocks so memory follows the caller's reads."""
+    headers = record.http_headers
+    if not headers:
+        return record.raw_stream
+    encoding = (headers.get_header("content-encoding") or "").lower() or None
+    if encoding not in BufferedReader.get_supported_decompressors():
+        encoding = None
+    if headers.get_header("transfer-encoding") == "chunked":
+        return ChunkedDataReader(record.raw_stream, decomp_type=encoding, block_size=INFLATE_BLOCK)
+    if encoding:
+        return BufferedReader(record.raw_stream, decomp_type=encoding, block_size=INFLATE_BLOCK)
+    return record.raw_stream
+
+
+def read_capped(stream, limit: int) -> bytes:  # noqa: ANN001 - a file-like object
+    """Up to `limit` bytes of `stream` (all when `limit` is 0); PayloadTooLarge when there is more.
+
+    Read in bounded steps from a stream that inflates as it is read (payload_stream): one byte past
+    the limit never holds more than the limit and a step in memory.
+    """
+    if not limit:
+        return stream.read()
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = stream.read(min(64 * 1024, limit + 1 - size))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+    raise PayloadTooLarge(f"payload over {limit} bytes once decoded (crawl.max_response_bytes)")
+
+
+def page_of(record, max_bytes: int = 0) -> ArchivedPage | None:  # noqa: ANN001 - warcio's ArcWarcRecord
+    """The page of a WARC `response` record with an HTML payload, else None.
+
+    PayloadTooLarge when the payload, decoded, is over `max_bytes` (0: no limit).
+    """
     if record.rec_type != "response" or record.http_headers is None:
         return None
     ctype = record.http_headers.get_header("Content-Type") or ""
@@ -127,15 +173,26 @@ def page_of(record) -> ArchivedPage | None:  # noqa: ANN001 - warcio's ArcWarcRe
         status = 0
     url = record.rec_headers.get_header("WARC-Target-URI") or ""
     date = _date(record.rec_headers.get_header("WARC-Date") or "")
-    body = record.content_stream().read()
+    try:
+        body = read_capped(payload_stream(record), max_bytes)
+    except PayloadTooLarge as exc:
+        raise PayloadTooLarge(f"{url}: {exc}") from None
     return ArchivedPage(url=url, captured_at=date, body=body, content_type=ctype, status=status)
 
 
-def parse_record(data: bytes) -> ArchivedPage | None:
-    """The HTML page of one WARC record (gzip or not) fetched by byte range; None when it is not HTML."""
+def parse_record(data: bytes, max_bytes: int = 0) -> ArchivedPage | None:
+    """The HTML page of one WARC record (gzip or not) fetched by byte range; None when it is not HTML.
+
+    PayloadTooLarge when its payload, decoded, is over `max_bytes`.
+    """
     try:
         for record in ArchiveIterator(io.BytesIO(data)):
-            return page_of(record)
+            if max_bytes and (record.length or 0) > max_bytes:
+                raise PayloadTooLarge(f"Content-Length {record.length} is over {max_bytes} bytes "
+                                      "(crawl.max_response_bytes)")
+            return page_of(record, max_bytes)
+    except CommonCrawlError:
+        raise
     except Exception as exc:  # noqa: BLE001 - warcio raises several kinds on a damaged record
         raise CommonCrawlError(f"not a WARC record: {exc}") from None
     raise CommonCrawlError("no WARC record in the answer")
