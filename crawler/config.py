@@ -155,6 +155,9 @@ class ArchiveConfig(_Section):
     days_before: int = Field(default=14, ge=0)  # window around a topic's event when no dates are given
     days_after: int = Field(default=21, ge=0)
     state_file: str = "var/backfill-state.json"  # finished (archive, index, prefix, window) queries
+    # Longest Retry-After (seconds) an archive is waited for; asked for longer, the run gives that
+    # archive up (the Internet Archive blocks an address that ignores its 429s for an hour).
+    max_retry_after: float = Field(default=600.0, ge=0)
 
 
 class ScheduleConfig(_Section):

@@ -25,6 +25,10 @@ WAIT_STEP_S = 0.25  # how often a waiting retry checks whether the crawl is shut
 IP = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
+class RetryAfterTooLong(IgnoreRequest):
+    """A host asked to wait longer than the request's ceiling (meta `rasad_retry_after_max`): given up."""
+
+
 class PrivateAddressRefused(IgnoreRequest):
     """The request's host is (or resolves to) a private, loopback, link-local or reserved address."""
 
@@ -115,16 +119,62 @@ class BackoffRetryMiddleware(RetryMiddleware):
         super().__init__(settings)
         self.base = settings.getfloat("RETRY_BACKOFF_BASE", 1.0)
         self.cap = settings.getfloat("RETRY_BACKOFF_MAX", 60.0)
+        # Hosts given up in this crawl: host -> the Retry-After (seconds) they asked for.
+        self.given_up: dict[str, float] = {}
+
+    @staticmethod
+    def ceiling(request: Request) -> float | None:
+        """The longest Retry-After this request may wait (meta `rasad_retry_after_max`: web archives)."""
+        value = request.meta.get("rasad_retry_after_max")
+        return None if value is None else float(value)
+
+    def process_request(self, request: Request, spider: Spider) -> None:
+        """A request to a host given up in this crawl is refused before it is sent."""
+        host = urlsplit(request.url).netloc
+        if self.ceiling(request) is not None and host in self.given_up:
+            raise RetryAfterTooLong(f"{host} asked to wait {self.given_up[host]:.0f}s (Retry-After); given up")
+
+    def _gives_up(self, request: Request, response: Response) -> bool:
+        """True (and the host remembered) when the response asks for longer than the request's ceiling."""
+        ceiling = self.ceiling(request)
+        if ceiling is None or response.status not in (429, 503):
+            return False
+        hinted = retry_after_seconds(response.headers.get("Retry-After"))
+        if hinted is None or hinted <= ceiling:
+            return False
+        host = urlsplit(request.url).netloc  # host and port: two archives may share a host name
+        self.given_up[host] = hinted
+        log.error("%s asks to wait %.0fs (Retry-After on %s), more than the %.0fs allowed "
+                  "(archive.max_retry_after): no further request to it in this run", host, hinted, request.url, ceiling)
+        self._refuse_queued(host)
+        return True
+
+    def _refuse_queued(self, host: str) -> None:
+        """Requests to `host` already past this middleware wait in the downloader's slot queues; they
+        are refused there too, or up to CONCURRENT_REQUESTS of them would still reach the host."""
+        from twisted.python.failure import Failure
+
+        downloader = getattr(getattr(getattr(self, "crawler", None), "engine", None), "downloader", None)
+        for slot in list(getattr(downloader, "slots", {}).values()):
+            queue = getattr(slot, "queue", None)
+            if not queue:
+                continue
+            for entry in [e for e in queue if urlsplit(e[0].url).netloc == host]:
+                queue.remove(entry)
+                entry[1].errback(Failure(RetryAfterTooLong(f"{host} asked to wait {self.given_up[host]:.0f}s "
+                                                           "(Retry-After); given up")))
 
     def delay_for(self, request: Request, response: Response | None = None) -> float:
         """Seconds to wait before retrying this request."""
         attempt = request.meta.get("retry_times", 0)
         delay = self.base * (2**attempt)
+        cap = self.cap
         if response is not None and response.status in (429, 503):
             hinted = retry_after_seconds(response.headers.get("Retry-After"))
             if hinted is not None:
                 delay = hinted
-        return min(delay, self.cap)
+                cap = max(cap, self.ceiling(request) or 0.0)  # an archive's Retry-After: up to its ceiling
+        return min(delay, cap)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BackoffRetryMiddleware:
@@ -156,6 +206,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self, request: Request, response: Response, spider: Spider
     ) -> Request | Response:
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+            return response
+        if self._gives_up(request, response):
             return response
         retry = self._retry(request, response_status_message(response.status), spider)
         if retry is None:

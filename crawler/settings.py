@@ -30,7 +30,7 @@ RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 RETRY_BACKOFF_BASE = 1.0  # seconds; doubled at each retry
-RETRY_BACKOFF_MAX = 60.0  # cap for both the backoff and a server's Retry-After
+RETRY_BACKOFF_MAX = 60.0  # cap for both the backoff and a server's Retry-After (an archive's: archive.max_retry_after)
 
 # Limits per response.
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024

@@ -93,7 +93,7 @@ class _DataHandler(BaseHTTPRequestHandler):
         a.data_requests.append((self.path, self.headers.get("Range") or ""))
         fault = a.take_fault(self.path)
         if fault:
-            self._send(fault, b"slow down", "text/plain", {"Retry-After": "0"})
+            self._send(fault[0], b"slow down", "text/plain", {"Retry-After": fault[1]})
             return
         if self.path == "/collinfo.json":
             self._send(200, json.dumps(a.collinfo()).encode(), "application/json")
@@ -165,15 +165,20 @@ class LocalArchive:
         if done.returncode != 0:
             raise LocalArchiveError(f"wb-manager {' '.join(args)} failed in {self.root}: {done.stderr.strip()[-500:]}")
 
-    def fail_next(self, status: int, times: int = 1, path_part: str = "/data/") -> None:
-        """The next `times` data-server requests whose path contains `path_part` answer `status`."""
-        self._faults.append([path_part, status, times])
+    def fail_next(self, status: int, times: int = 1, path_part: str = "/data/", retry_after: str = "0") -> None:
+        """The next `times` data-server requests whose path contains `path_part` answer `status`
+        (with `Retry-After: retry_after`)."""
+        self._faults.append([path_part, status, times, retry_after])
 
-    def take_fault(self, path: str) -> int | None:
+    def clear_faults(self) -> None:
+        self._faults.clear()
+
+    def take_fault(self, path: str) -> tuple[int, str] | None:
+        """(status, Retry-After) of the fault drill answering `path`, if any."""
         for fault in self._faults:
             if fault[0] in path and fault[2] > 0:
                 fault[2] -= 1
-                return int(fault[1])
+                return int(fault[1]), str(fault[3])
         return None
 
     def data_file(self, name: str) -> Path | None:

@@ -12,7 +12,7 @@ import pytest
 from crawler.backfill import archive_slots, plan_backfill
 from crawler.config import ConfigError, load_config
 from crawler.discovery.archives import commoncrawl, wayback
-from crawler.discovery.archives.captures import Capture, CdxError, parse_cdx, unique_content
+from crawler.discovery.archives.captures import Capture, CdxError, read_cdx, unique_content
 from crawler.discovery.archives.filters import keyword_forms, reject_reason, slug_matches
 from crawler.discovery.archives.state import BackfillState, query_key
 from crawler.discovery.archives.warc import WarcFileError, check_warc, html_pages
@@ -35,7 +35,9 @@ def test_wayback_json_array_with_resume_key() -> None:
         [],
         ["com,example)/news/2020/a-2 20201125000000"],
     ]).encode()
-    captures, resume = parse_cdx(body)
+    answer = read_cdx(body)
+    captures, resume = answer.captures, answer.resume
+    assert answer.errors == []
     assert [c.url for c in captures] == ["https://www.example.com/news/2020/a-1"] * 2
     assert resume == "com,example)/news/2020/a-2 20201125000000"
     assert captures[0].captured_at == datetime(2020, 11, 23, 10, 15, tzinfo=UTC)
@@ -45,12 +47,49 @@ def test_wayback_json_array_with_resume_key() -> None:
 def test_pywb_ndjson_with_warc_location() -> None:
     body = b'{"urlkey": "x", "timestamp": "20201123", "url": "https://www.example.com/news/2020/b", "mime": "text/html", ' \
            b'"status": "200", "digest": "D", "length": "512", "offset": "1024", "filename": "crawl/x.warc.gz"}\n'
-    [c], resume = parse_cdx(body)
+    answer = read_cdx(body)
+    [c], resume = answer.captures, answer.resume
     assert resume is None and (c.filename, c.offset, c.length, c.status) == ("crawl/x.warc.gz", 1024, 512, "200")
     assert commoncrawl.range_header(c) == "bytes=1024-1535"
     assert commoncrawl.record_url("https://data.example.org/", c) == "https://data.example.org/crawl/x.warc.gz"
     with pytest.raises(CdxError):
-        parse_cdx(b"<html>rate limited</html>")
+        read_cdx(b"<html>rate limited</html>")
+
+
+def _pywb_line(n: int, timestamp: str | None = None) -> str:
+    return json.dumps({"urlkey": "x", "timestamp": timestamp or f"202011{n + 10:02d}101500",
+                       "url": f"https://www.example.com/news/2020/p-{n}", "mime": "text/html", "status": "200",
+                       "digest": f"D{n}", "length": "512", "offset": str(1024 * n), "filename": "crawl/x.warc.gz"})
+
+
+def test_cdx_bad_line_is_one_error_and_the_rest_of_the_page_is_kept() -> None:
+    """pywb's one object a line: a cut or garbled line in the middle, the first and the last lines kept."""
+    lines = [_pywb_line(n) for n in range(5)]
+    lines[2] = lines[2][:37]  # cut mid-object
+    answer = read_cdx("\n".join(lines).encode())
+    assert [c.url.rsplit("-", 1)[1] for c in answer.captures] == ["0", "1", "3", "4"]
+    assert len(answer.errors) == 1 and answer.errors[0].startswith("line 3 is not JSON")
+
+
+def test_wayback_array_with_a_broken_row_keeps_the_other_rows() -> None:
+    """The Wayback Machine's JSON array, one row a line: a broken row breaks the array, not its page."""
+    header = '["urlkey","timestamp","original","mimetype","statuscode","digest","length"]'
+    rows = [f'["k","2020112{n}101500","https://www.example.com/news/2020/w-{n}","text/html","200","W{n}","9"]'
+            for n in range(4)]
+    rows[1] = rows[1][:30]
+    body = "[" + ",\n".join([header, *rows, "[]", '["resume-key"]']) + "]"
+    answer = read_cdx(body.encode())
+    assert [c.url[-1] for c in answer.captures] == ["0", "2", "3"]
+    assert answer.resume == "resume-key" and len(answer.errors) == 1
+
+
+def test_cdx_row_with_a_bad_timestamp_is_one_error() -> None:
+    """A row whose timestamp is no date: that row is counted as an error, the rows after it are kept."""
+    lines = [_pywb_line(0), _pywb_line(1, "2020-11-2X"), _pywb_line(2, "20201399000000"), _pywb_line(3)]
+    answer = read_cdx("\n".join(lines).encode())
+    assert [c.url[-1] for c in answer.captures] == ["0", "3"]
+    assert len(answer.errors) == 2 and all("bad timestamp" in e for e in answer.errors)
+    assert all(c.captured_at.year == 2020 for c in answer.captures)
 
 
 def test_wayback_query_and_raw_capture_address() -> None:

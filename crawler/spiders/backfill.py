@@ -26,13 +26,14 @@ from twisted.python.failure import Failure
 
 from crawler.config import ArchiveConfig
 from crawler.discovery.archives import CC, IA, WARC, commoncrawl, wayback
-from crawler.discovery.archives.captures import Capture, CdxError, parse_cdx, unique_content
+from crawler.discovery.archives.captures import Capture, CdxError, read_cdx, unique_content
 from crawler.discovery.archives.commoncrawl import CommonCrawlError, PayloadTooLarge
 from crawler.discovery.archives.filters import keyword_forms, reject_reason
 from crawler.discovery.archives.state import BackfillState, query_key
 from crawler.discovery.archives.warc import WarcEntry, WarcFileError, read_records
 from crawler.discovery.links import canonical, source_for_url
 from crawler.items import Article
+from crawler.middlewares import RetryAfterTooLong, retry_after_seconds
 from crawler.spiders.news import PERMANENT, NewsSpider, now_iso
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ class BackfillSpider(NewsSpider):
         self.warc_in_pipeline: set[str] = set()  # article URLs in the item pipelines (start() waits for them)
         self.warc_unsettled: set[str] = set()  # article URLs not yet stored, dropped or failed
         self._pipeline_moved: Deferred[None] | None = None
+        self.hosts_given_up: set[str] = set()  # archive hosts that asked for a longer wait than allowed
         self.run_errors: list[str] = []  # for the run record: damaged files, records skipped, archives given up
 
     @classmethod
@@ -97,7 +99,7 @@ class BackfillSpider(NewsSpider):
         return scrapy.Request(
             url, callback=callback, errback=self.on_index_error, cb_kwargs={"source": source, "key": key, **cb_kwargs},
             meta={"rasad_source": source, "rasad_page": callback.__name__, "rasad_via": via, "rasad_archive_query": key,
-                  "autothrottle_dont_adjust_delay": True},
+                  "autothrottle_dont_adjust_delay": True, "rasad_retry_after_max": self.archive.max_retry_after},
             priority=10, dont_filter=True,
         )
 
@@ -126,7 +128,7 @@ class BackfillSpider(NewsSpider):
             cb_kwargs={"source": name, "via": via, "discovered_at": now_iso()},
             meta={"rasad_source": name, "rasad_page": "article", "rasad_via": via, "rasad_archive_query": key,
                   "rasad_original_url": capture.url, "rasad_captured_at": capture.captured_at.isoformat(),
-                  "autothrottle_dont_adjust_delay": True},
+                  "autothrottle_dont_adjust_delay": True, "rasad_retry_after_max": self.archive.max_retry_after},
             # Byte ranges of one WARC file share its address: the duplicate filter must not merge them.
             dont_filter=True,
         )
@@ -372,18 +374,25 @@ class BackfillSpider(NewsSpider):
     # -- bookkeeping ---------------------------------------------------------------------------
 
     def _captures(self, response: Response, via: str, key: str) -> tuple[list[Capture], str | None]:
+        """The captures of a CDX answer; each bad row is one counted error, the rest of the page is kept."""
         try:
-            captures, resume = parse_cdx(response.body)
+            answer = read_cdx(response.body)
         except CdxError as exc:
             self._inc("errors/archive_index")
             self._inc(f"route/{via}/errors")
             self.unfinished.add(key)
             log.warning("%s: %s", response.url, exc)
             return [], None
-        captures = unique_content(captures)
+        for err in answer.errors:
+            self._inc("errors/cdx_row")
+            self._inc(f"route/{via}/errors")
+            log.warning("%s: CDX row skipped: %s", response.url, err)
+        if answer.errors:
+            self._run_error(f"{response.url}: {len(answer.errors)} CDX rows unreadable (first: {answer.errors[0]})")
+        captures = unique_content(answer.captures)
         self.listed[key] += len(captures)
         self.crawler.stats.inc_value(f"rasad/route/{via}/listed", len(captures))
-        return captures, resume
+        return captures, answer.resume
 
     def _capture_requests(self, captures: list[Capture], source: str | None, via: str, key: str, where: Any,
                           callback: Any) -> list[scrapy.Request]:
@@ -411,8 +420,29 @@ class BackfillSpider(NewsSpider):
         self.state.finish(key, captures=self.listed[key])
         log.info("%s: finished (%d captures listed)", key, self.listed[key])
 
+    def _given_up(self, failure: Failure) -> bool:
+        """An archive asked to wait longer than archive.max_retry_after: counted once, and every later
+        request to it (refused before it is sent) only leaves its query unfinished."""
+        request = failure.request
+        host = urlsplit(request.url).netloc
+        if failure.check(RetryAfterTooLong):
+            self._inc("archive/given_up_requests")
+            return True
+        value = failure.value
+        if isinstance(value, HttpError) and value.response.status in (429, 503) and host not in self.hosts_given_up:
+            asked = retry_after_seconds(value.response.headers.get("Retry-After"))
+            if asked is not None and asked > self.archive.max_retry_after:
+                self.hosts_given_up.add(host)
+                via = request.meta.get("rasad_via") or "archive"
+                self._inc("archive/given_up")
+                self._run_error(f"{via}: {host} asked to wait {asked:.0f}s (Retry-After), more than "
+                                f"archive.max_retry_after = {self.archive.max_retry_after:.0f}s; that archive was given "
+                                "up for this run, and its unfinished queries are asked again by the next backfill")
+        return False
+
     def on_index_error(self, failure: Failure) -> None:
-        self.on_error(failure)
+        if not self._given_up(failure):
+            self.on_error(failure)
         key = failure.request.meta.get("rasad_archive_query")
         if key:
             self.unfinished.add(key)
@@ -420,7 +450,9 @@ class BackfillSpider(NewsSpider):
 
     def on_capture_error(self, failure: Failure) -> None:
         """A capture that failed: counted; a transient failure leaves its query unfinished."""
-        self.on_error(failure)
+        given_up = self._given_up(failure)
+        if not given_up:
+            self.on_error(failure)
         key = failure.request.meta.get("rasad_archive_query")
         permanent = isinstance(failure.value, HttpError) and failure.value.response.status in PERMANENT
         if key and not permanent:
