@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
@@ -139,10 +139,12 @@ class BackoffRetryMiddleware(RetryMiddleware):
         ceiling = self.ceiling(request)
         if ceiling is None or response.status not in (429, 503):
             return False
+        host = urlsplit(request.url).netloc  # host and port: two archives may share a host name
+        if host in self.given_up:
+            return True
         hinted = retry_after_seconds(response.headers.get("Retry-After"))
         if hinted is None or hinted <= ceiling:
             return False
-        host = urlsplit(request.url).netloc  # host and port: two archives may share a host name
         self.given_up[host] = hinted
         log.error("%s asks to wait %.0fs (Retry-After on %s), more than the %.0fs allowed "
                   "(archive.max_retry_after): no further request to it in this run", host, hinted, request.url, ceiling)
@@ -180,7 +182,13 @@ class BackoffRetryMiddleware(RetryMiddleware):
     def from_crawler(cls, crawler: Crawler) -> BackoffRetryMiddleware:
         mw = cls(crawler.settings)
         mw.crawler = crawler
+        # Fired before the downloader takes the next request of the slot: a host asking for too long
+        # a wait is given up before another request to it leaves.
+        crawler.signals.connect(mw.on_response_downloaded, signal=signals.response_downloaded)
         return mw
+
+    def on_response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
+        self._gives_up(request, response)
 
     def _running(self) -> bool:
         engine = getattr(getattr(self, "crawler", None), "engine", None)

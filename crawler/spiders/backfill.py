@@ -143,6 +143,7 @@ class BackfillSpider(NewsSpider):
             except WarcFileError as exc:  # damaged further in than the command's check read
                 self._inc("errors/warc_file")
                 self._inc(f"route/{WARC}/errors")
+                self._inc("archive/warc/read")  # the damaged record, so that the counts add up
                 self._warc_outcome("failed", "damaged")
                 self._run_error(str(exc))
                 log.error("%s (the records before it are kept)", exc)
