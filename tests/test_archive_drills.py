@@ -43,6 +43,8 @@ pytestmark = [pytest.mark.es, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_RSS_MB = 300
+# The commands read Elasticsearch's address from their config file only (ES_URL would override it).
+ENV = {k: v for k, v in os.environ.items() if k != "ES_URL"}
 
 
 def stamp() -> str:
@@ -59,7 +61,7 @@ def backfill(cfg: Path, *args: str, timeout: float = 600) -> subprocess.Complete
                "print('maxrss_kb', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
                "sys.exit(r.returncode)")
     return subprocess.run([sys.executable, "-c", wrapper, sys.executable, "-m", "jobs.cli", "-c", str(cfg), "backfill",
-                           *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+                           *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=ENV)
 
 
 def peak_rss_mb(done: subprocess.CompletedProcess[str]) -> float:
@@ -157,7 +159,8 @@ def test_killed_at_50_stored_then_rerun_stores_200_each_once(tmp_path: Path, es_
     cfg = warc_config(tmp_path, es_url, f"rasad-ak{stamp()}")
     cleanup.append(cfg)
     proc = subprocess.Popen([sys.executable, "-m", "jobs.cli", "-c", str(cfg), "backfill", "--warc", str(warc)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, start_new_session=True)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, env=ENV,
+                            start_new_session=True)
     try:
         wait_until(lambda: _count(cfg) >= 50 or proc.poll() is not None, 400, "50 stored articles")
         os.killpg(proc.pid, signal.SIGKILL)
@@ -227,6 +230,10 @@ class Relay:
 
     def cut(self) -> None:
         if self._server is not None:
+            try:
+                self._server.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread (close alone does not)
+            except OSError:
+                pass
             self._server.close()
             self._server = None
         for c in self._conns:
@@ -250,7 +257,7 @@ def test_elasticsearch_unreachable_midway_then_the_next_run_has_200(tmp_path: Pa
     direct = warc_config(tmp_path / "direct", es_url, prefix)
     cleanup.append(direct)
     proc = subprocess.Popen([sys.executable, "-m", "jobs.cli", "-c", str(cfg), "backfill", "--warc", str(warc)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=ENV)
     try:
         wait_until(lambda: _count(direct) >= 50 or proc.poll() is not None, 400, "50 stored articles")
         relay.cut()
