@@ -490,3 +490,80 @@ def test_retry_after_over_the_ceiling_gives_the_archive_up(tmp_path: Path, es_ur
         archive.clear_faults()
         drop_indices(store, config.elasticsearch.index_prefix)
         store.close()
+
+
+class CdxCorrupter:
+    """An HTTP server in front of pywb's CDX API that damages its answers: a cut line after the
+    first row, and a row with a bad timestamp at the end."""
+
+    def __init__(self, upstream: str):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.request import urlopen
+
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                query = self.path.split("?", 1)[1] if "?" in self.path else ""
+                with urlopen(f"{upstream}?{query}", timeout=30) as r:  # noqa: S310 - loopback
+                    lines = r.read().decode("utf-8").splitlines()
+                if lines:
+                    bad = json.loads(lines[0])
+                    bad.update(url=bad["url"].replace(".htm", "-copy.htm"), timestamp="2020112X", digest="BAD")
+                    lines = [lines[0], '{"urlkey": "1,0,0,127:8765)/xinhua_ar', *lines[1:], json.dumps(bad)]
+                    outer.damaged += 1
+                body = "\n".join(lines).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+                pass
+
+        self.damaged = 0
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/ia/cdx"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_cdx_bad_line_and_bad_timestamp_cost_one_error_each(tmp_path: Path, es_url: str,
+                                                            archive: LocalArchive) -> None:
+    """Through a server that damages pywb's CDX answers, the backfill stores what an undamaged run
+    stores: each bad row is one counted error and the rest of its page is fetched."""
+    from crawler.backfill import plan_backfill
+    from jobs import tasks
+
+    def run(tmp: Path, cdx_url: str | None) -> tuple[dict, list[str]]:
+        config = archive_cfg(tmp, es_url, archive)
+        if cdx_url:
+            config.archive.wayback_cdx_url = cdx_url
+        plan = plan_backfill(config, start=None, end=None, topic="wic-2020", archives=["ia"], warc_files=None,
+                             source_names=["xinhua_arabic"])
+        store = Store(config)
+        try:
+            result = tasks.backfill(config, plan)
+            store.client.indices.refresh(index=f"{config.elasticsearch.index_prefix}-*")
+            return result, sorted(d["url"] for d in store.scan("articles", fields=["url"]))
+        finally:
+            drop_indices(store, config.elasticsearch.index_prefix)
+            store.close()
+
+    clean, clean_urls = run(tmp_path / "clean", None)
+    corrupter = CdxCorrupter(archive.cdx_url("ia"))
+    try:
+        damaged, damaged_urls = run(tmp_path / "damaged", corrupter.url)
+    finally:
+        corrupter.stop()
+    assert corrupter.damaged == 1 and clean["status"] == "ok" and clean_urls
+    assert damaged_urls == clean_urls  # the rows after the bad line were kept and fetched
+    assert damaged["counts"]["errors_cdx_row"] == 2 and damaged["status"] == "partial"
+    assert any("2 CDX rows unreadable" in e for e in damaged["errors"])
