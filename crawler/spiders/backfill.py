@@ -38,7 +38,7 @@ from crawler.spiders.news import PERMANENT, NewsSpider, now_iso
 
 log = logging.getLogger(__name__)
 
-# WARC items sent to the pipelines and not yet stored, dropped or failed: reading waits below this.
+# WARC items in the item pipelines at once: reading the file waits below this (back-pressure).
 MAX_ITEMS_IN_FLIGHT = 32
 MAX_RUN_ERRORS = 20  # error messages kept for the run record
 

@@ -6,7 +6,8 @@ with a `WarcFileError` naming the file and the byte offset of the record (the en
 already yielded, so their pages are kept):
 
 - a record cut short (a truncated file, a Content-Length larger than what follows in its gzip member);
-- a record whose block digest (WARC-Block-Digest, checked by warcio) disagrees with its bytes;
+- a record whose block digest (WARC-Block-Digest) disagrees with its bytes (warcio's `check_digests`,
+  https://github.com/webrecorder/warcio/issues/18);
 - bytes after a record that are not the record separator (a Content-Length too small or too large
   in an uncompressed file), or a header block that is not a WARC record;
 - a file with no record at all (empty), or that ends before its last gzip member does.
