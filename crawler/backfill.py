@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.config import Config, ConfigError, TopicConfig
+from crawler.middlewares import origin
 from crawler.run import (
     PROGRESS_INTERVAL_S,
     CrawlError,
@@ -113,6 +114,13 @@ def archive_slots(config: Config) -> dict[str, dict[str, float]]:
     return slots
 
 
+def archive_origins(config: Config) -> list[str]:
+    """The configured archive endpoints: the only origins a backfill may reach on a private address
+    without `crawl.allow_private_addresses` (a local mirror); captures and redirects are still checked."""
+    a = config.archive
+    return sorted({origin(u) for u in (a.wayback_cdx_url, a.wayback_replay_url, a.cc_index_url, a.cc_data_url)} - {""})
+
+
 def backfill_in_process(config: Config, plan: BackfillPlan, *, run_id: str | None = None,
                         stopping: threading.Event | None = None, progress_interval: float = 0.0) -> CrawlStats:
     """Run one backfill with Scrapy in this process (once per process: Twisted's reactor).
@@ -138,7 +146,7 @@ def backfill_in_process(config: Config, plan: BackfillPlan, *, run_id: str | Non
     settings = settings_for(config)
     settings.update(RASAD_CONFIG=config, RASAD_TOPIC=topic.name, LOG_FORMATTER="crawler.pipelines.DropLogFormatter",
                     DOWNLOAD_SLOTS={**settings.get("DOWNLOAD_SLOTS", {}), **archive_slots(config)},
-                    LOGSTATS_INTERVAL=30.0)
+                    RASAD_TRUSTED_ORIGINS=archive_origins(config), LOGSTATS_INTERVAL=30.0)
     process = crawler_process(settings, progress_interval, len(sources))
     crawler = process.create_crawler(BackfillSpider)
     started = time.monotonic()

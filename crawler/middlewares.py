@@ -38,6 +38,18 @@ def is_public(ip: IP) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
+def origin(url: str) -> str:
+    """scheme://host:port of an URL, lower-cased, the port always written (80/443 when implied)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").strip("[]").lower()
+    try:
+        port = parts.port
+    except ValueError:  # a malformed port matches no origin
+        return ""
+    return f"{scheme}://{host}:{port or {'http': 80, 'https': 443}.get(scheme, 0)}"
+
+
 async def _resolve(host: str) -> IP | None:
     """The host as an IP address, resolving names through Twisted (non-blocking); None on failure."""
     try:
@@ -58,6 +70,11 @@ class PrivateAddressMiddleware:
 
     Links come from untrusted pages (feeds, search results, aggregators), so a page could point the
     crawler at internal services; every request is checked. The check is per host and cached.
+
+    RASAD_TRUSTED_ORIGINS lists the scheme://host:port of endpoints the configuration itself names
+    (a backfill's archive endpoints, which may be a local mirror): requests to exactly those origins
+    pass, everything else is still checked. A redirect is a new request through this middleware, so a
+    replay on a trusted archive that redirects to 127.0.0.1:<another port> or 169.254.169.254 is refused.
     """
 
     def __init__(self, crawler: Crawler):
@@ -65,12 +82,15 @@ class PrivateAddressMiddleware:
             raise NotConfigured("private addresses allowed by configuration")
         self.stats = crawler.stats
         self._verdict: dict[str, bool] = {}
+        self.trusted = {o for o in (origin(u) for u in crawler.settings.getlist("RASAD_TRUSTED_ORIGINS")) if o}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PrivateAddressMiddleware:
         return cls(crawler)
 
     async def process_request(self, request: Request, spider: Spider) -> None:
+        if origin(request.url) in self.trusted:
+            return
         host = (urlsplit(request.url).hostname or "").strip("[]").lower()
         if host not in self._verdict:
             ip = await _resolve(host)
@@ -83,7 +103,7 @@ class PrivateAddressMiddleware:
     def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
         """The address actually connected to must be public too: a name may re-resolve (DNS rebinding)."""
         connected = getattr(response, "ip_address", None)
-        if connected is not None and not is_public(connected):
+        if connected is not None and not is_public(connected) and origin(request.url) not in self.trusted:
             host = urlsplit(request.url).hostname
             self.stats.inc_value("rasad/refused/private_address")
             log.warning("refused %s: %s connected to non-public address %s", request.url, host, connected)

@@ -52,6 +52,9 @@ RASAD_STORE_BATCH = 50
 # Worker processes for extraction, relevance and comparison (0: one per core); None runs them in the
 # reactor thread (a spider built without settings_for, as in unit tests).
 RASAD_CPU_WORKERS: int | None = None
+# scheme://host:port of endpoints the configuration names and that may be private (a backfill's
+# archive endpoints): PrivateAddressMiddleware lets exactly those through, and checks everything else.
+RASAD_TRUSTED_ORIGINS: list[str] = []
 
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt: a refused address must not even get its robots.txt fetched.

@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -30,10 +31,42 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def _start_worker() -> None:
+PARENT_POLL_S = 1.0  # the getppid check's period, should the parent's pipe not say it died
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this worker as soon as the process that owns the pool is gone, however it ended.
+
+    A worker ignores SIGINT and SIGTERM and waits on queues that other workers also hold open, so
+    after a SIGKILL of its parent nothing would ever end it (nor, through it, the resource tracker,
+    which lives until every holder of its pipe has exited). `spawn` gives each worker a pipe whose
+    other end only the parent holds: it reads end-of-file the moment the parent dies. PDEATHSIG is not
+    used: the executor starts workers lazily from whichever thread submits, and PDEATHSIG fires when
+    that thread ends, not the process.
+    """
+    owner = multiprocessing.parent_process()
+
+    def watch() -> None:
+        while True:
+            if owner is not None:
+                owner.join(PARENT_POLL_S)  # returns at once when the parent's end of the pipe closes
+                if not owner.is_alive():
+                    os._exit(1)
+            else:
+                time.sleep(PARENT_POLL_S)
+            if os.getppid() != parent:  # reparented: the parent is gone
+                os._exit(1)
+
+    threading.Thread(target=watch, name="rasad-parent-watch", daemon=True).start()
+
+
+def _start_worker(parent: int) -> None:
     # The crawl process handles Ctrl-C and SIGTERM (Scrapy's graceful stop) and then shuts the pool down.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if os.getppid() != parent:  # the parent died while this worker started
+        os._exit(1)
+    _die_with_parent(parent)
     # Imported once at start, so that the first page's stage times are the stage's, not the imports'.
     import crawler.text.clusters
     import crawler.text.compare
@@ -47,7 +80,8 @@ class CpuPool:
     def __init__(self, processes: int = 0) -> None:
         self.processes = processes or os.cpu_count() or 1
         self._pool = ProcessPoolExecutor(
-            self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker
+            self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
+            initargs=(os.getpid(),),
         )
 
     def run(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> Deferred[T]:

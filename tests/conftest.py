@@ -8,6 +8,7 @@ A test that needs Elasticsearch and finds none fails; it never skips.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import uuid
 from collections.abc import Iterator
@@ -20,6 +21,30 @@ from crawler.schema import INDICES
 from crawler.store import Store
 
 TEST_ES_PORT = int(os.environ.get("RASAD_TEST_ES_PORT", "9250"))
+POOL_GRACE_S = 15.0  # how long a killed run's pool may take to end before it counts as left behind
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_pool_process_left_behind() -> Iterator[None]:
+    """Fails the session when a worker process or resource tracker of this test run outlives it.
+
+    Every process the tests start inherits this run's marker (tests/leftovers.py), so even a worker
+    whose crawl was SIGKILLed and which was re-parented to init is found. Leftovers are killed after
+    being reported, so a failing run does not leave them running either.
+    """
+    from tests import leftovers
+
+    marker = uuid.uuid4().hex
+    os.environ[leftovers.MARK] = marker
+    yield
+    alive = leftovers.wait_gone(marker, POOL_GRACE_S, ignore_parent=os.getpid())
+    for pid in alive:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    assert not alive, (f"{len(alive)} worker-pool processes of this test run outlived it (killed now):\n"
+                       + "\n".join(f"  pid {pid}: {cmd}" for pid, cmd in sorted(alive.items())))
 
 
 def free_port() -> int:

@@ -107,11 +107,12 @@ class Gate:
         self.opened.set()
 
 
-def start_crawl_child(config: Config, run_id: str, source_names: list[str] | None = None) -> subprocess.Popen:
+def start_crawl_child(config: Config, run_id: str, source_names: list[str] | None = None,
+                      env: dict[str, str] | None = None) -> subprocess.Popen:
     """`python -m crawler.run` started the way run_crawl starts it, so a test can kill it."""
     payload = {"config": _config_payload(config), "source_names": source_names, "since": None, "run_id": run_id}
     proc = subprocess.Popen([sys.executable, "-m", "crawler.run", "--payload", "-"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, encoding="utf-8")
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, encoding="utf-8", env=env)
     assert proc.stdin is not None
     proc.stdin.write(json.dumps(payload, ensure_ascii=False))
     proc.stdin.close()

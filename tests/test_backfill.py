@@ -40,7 +40,6 @@ def archive_config(tmp: Path, es_url: str, prefix: str, archive: LocalArchive) -
     extra = f"""
 [crawl]
 base_url_override = "{SITE}/{{source}}"
-allow_private_addresses = true
 download_delay = 0
 sources = {outlets}
 
@@ -239,7 +238,6 @@ def test_unreachable_archive_fails_the_backfill_with_a_non_zero_exit(tmp_path: P
     prefix = f"rasad-bx{datetime.now(UTC).strftime('%H%M%S%f')}"
     cfg_path = write_config(tmp_path, es_url, prefix, extra=f"""
 [crawl]
-allow_private_addresses = true
 download_delay = 0
 
 [archive]

@@ -52,6 +52,9 @@ class Source:
     search_url: str | None = None
     search_json: JsonSearch | None = None  # set when search_url answers JSON rather than a results page
     article_url_pattern: str | None = None  # regex a link must match to be fetched as an article
+    # Article addresses carry no slug (an id under section names): the archive's slug filter reads
+    # the section's words as no slug of the article's subject, so it does not judge them.
+    id_only_addresses: bool = False
     selectors: Selectors = field(default_factory=Selectors)
     unconfirmed: tuple[str, ...] = ()
     notes: str = ""

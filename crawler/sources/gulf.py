@@ -63,6 +63,7 @@ INVESTING_ARABIC = Source(
     article_url_pattern=(
         r"^https?://(?:m\.)?sa\.investing\.com/(?:news/[a-z-]+|analysis)/article-\d+(?:\?ampMode=1)?$"
     ),
+    id_only_addresses=True,  # "stock-market-news" is a section, not a slug
     notes=(
         "Business site that republishes Reuters Arabic: m.sa.investing.com/news/technology-news/"
         "article-530071?ampMode=1 is the 2017 forum (stored page); /analysis/article-200500509 is in "
