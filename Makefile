@@ -46,8 +46,9 @@ test: setup chromium
 lint: setup
 	$(BIN)/ruff check crawler jobs reports tests
 
+# BENCH_ARGS=--extraction-full: every page of the public extraction benchmark (default: a quarter of them).
 bench: setup
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 es-up: setup
 	$(BIN)/rasad es up

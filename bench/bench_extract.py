@@ -121,3 +121,206 @@ def _rasad_body(html: bytes, url: str) -> str:
         return extract(html, url).body
     except ExtractionError:
         return ""
+
+
+# ------------------------------------------------------------------ the public benchmark (../shared/extraction-bench)
+
+SHORT_CHARS = 350  # an output under this many characters, where trafilatura has more, counts as emptied
+SIDES = ("rasad", "trafilatura")
+
+
+def _public_sides() -> dict[str, Callable[[Any], str]]:
+    """The two extractors as the benchmark's README runs them: raw page bytes, trafilatura with its defaults."""
+    return {
+        "rasad": lambda p: _rasad_body(p.html(), p.url or f"https://bench.invalid/{p.source}/{p.id}"),
+        "trafilatura": lambda p: trafilatura.extract(p.html()) or "",
+    }
+
+
+def score_page(page: Any, outputs: dict[str, str], cpu: dict[str, float]) -> dict[str, Any]:
+    """One page's record: characters, CPU seconds and the README's scores of each side's output."""
+    from bench.public_pages import prf, snippets, squash
+
+    rec: dict[str, Any] = {"source": page.source, "id": page.id, "half": page.half, "language": page.language,
+                           "chars": {s: len(squash(outputs[s])) for s in outputs}, "cpu": cpu}
+    for side, text in outputs.items():
+        if page.body is not None:
+            rec[side] = dict(zip(("p", "r", "f1"), prf(text, page.body), strict=True))
+        else:
+            found, absent = snippets(text, page)
+            rec[side] = {"with_found": found, "with": len(page.with_), "without_absent": absent,
+                         "without": len(page.without)}
+    return rec
+
+
+def run_public(selected: list[Any], save: Any = None) -> list[dict[str, Any]]:
+    """Both extractors on every selected page, alternating which goes first; CPU is time.process_time.
+
+    `save`, a path, gets one JSON line per page with both outputs (for reading the misses afterwards).
+    """
+    import json
+    import logging
+
+    from trafilatura.external import jt_stoplist_init
+
+    logging.getLogger("crawler.text.extract").setLevel(logging.ERROR)  # unreadable dates, trafilatura quirks
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+    sides = _public_sides()
+    for name in SIDES:  # imports and lazy initialisation outside the timings
+        sides[name](selected[0])
+    jt_stoplist_init()  # jusText's stoplists, loaded once by whichever side needs them first
+    records = []
+    fh = open(save, "w", encoding="utf-8") if save else None  # noqa: SIM115 - closed below
+    try:
+        for i, page in enumerate(selected):
+            outputs, cpu = {}, {}
+            for name in (SIDES if i % 2 == 0 else SIDES[::-1]):
+                t = time.process_time()
+                outputs[name] = sides[name](page)
+                cpu[name] = time.process_time() - t
+            rec = score_page(page, outputs, cpu)
+            records.append(rec)
+            if fh:
+                fh.write(json.dumps({**rec, "outputs": outputs}, ensure_ascii=False) + "\n")
+    finally:
+        if fh:
+            fh.close()
+    return records
+
+
+def emptied(rec: dict[str, Any], side: str = "rasad", other: str = "trafilatura") -> str | None:
+    """'empty' or 'short' when `side` lost a page `other` has text for, else None."""
+    mine, theirs = rec["chars"][side], rec["chars"][other]
+    if not theirs:
+        return None
+    if not mine:
+        return "empty"
+    return "short" if mine < SHORT_CHARS <= theirs else None
+
+
+def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per-side figures of a set of page records: F1/P/R means (full-body pages), pooled snippet counts,
+    emptied pages and CPU seconds."""
+    full = [r for r in records if "f1" in r["rasad"]]
+    snip = [r for r in records if "f1" not in r["rasad"]]
+    out: dict[str, Any] = {"pages": len(records), "full_pages": len(full), "snippet_pages": len(snip)}
+    for side in SIDES:
+        s: dict[str, Any] = {"cpu_s": sum(r["cpu"][side] for r in records)}
+        if full:
+            for k in ("f1", "p", "r"):
+                s[k] = sum(r[side][k] for r in full) / len(full)
+        if snip:
+            for k in ("with_found", "with", "without_absent", "without"):
+                s[k] = sum(r[side][k] for r in snip)
+        other = "trafilatura" if side == "rasad" else "rasad"
+        kinds = [emptied(r, side, other) for r in records]
+        s["emptied_empty"], s["emptied_short"] = kinds.count("empty"), kinds.count("short")
+        s["no_text"] = sum(1 for r in records if not r["chars"][side])
+        out[side] = s
+    out["cpu_ratio"] = out["rasad"]["cpu_s"] / out["trafilatura"]["cpu_s"] if out["trafilatura"]["cpu_s"] else None
+    out["emptied_pages"] = [f"{r['source']}/{r['id']}" for r in records if emptied(r)]
+    return out
+
+
+PUBLIC_MODES = ("all", "quarter", "one")
+
+
+def bench_public(mode: str = "quarter", save: Any = None) -> dict[str, Any]:
+    """The public benchmark on every page ("all"), the hash-picked quarter ("quarter", the default of
+    `make bench`) or one page per source ("one", a smoke run); summaries per source, per half (dev /
+    held-out) and overall."""
+    from bench.public_pages import SOURCES, all_pages, bench_dir
+
+    if mode not in PUBLIC_MODES:
+        raise ValueError(f"public benchmark mode {mode!r}: expected one of {', '.join(PUBLIC_MODES)}")
+    root = bench_dir()
+    pages = list(all_pages(root))
+    if mode == "quarter":
+        pages = [p for p in pages if p.in_sample]
+    elif mode == "one":
+        pages = [next(p for p in pages if p.source == src) for src in SOURCES]
+    selected = pages
+    records = run_public(selected, save)
+    by = {
+        "overall": summarise(records),
+        **{src: summarise([r for r in records if r["source"] == src]) for src in SOURCES},
+        **{half: summarise([r for r in records if r["half"] == half]) for half in ("dev", "held-out")},
+    }
+    for half in ("dev", "held-out"):
+        for src in SOURCES:
+            by[f"{src}/{half}"] = summarise([r for r in records if r["source"] == src and r["half"] == half])
+    import trafilatura as _t
+
+    return {"root": str(root), "mode": mode, "pages": len(records), "trafilatura_version": _t.__version__,
+            "summary": by, "records": records}
+
+
+def _score_cell(s: dict[str, Any], side: str) -> str:
+    v = s[side]
+    parts = []
+    if "f1" in v:
+        parts.append(f"F1 **{v['f1']:.3f}** (P {v['p']:.3f}, R {v['r']:.3f})")
+    if v.get("with"):
+        parts.append(f"with-found {v['with_found']}/{v['with']} = **{v['with_found'] / v['with']:.3f}**")
+    if v.get("without"):
+        parts.append(f"without-absent {v['without_absent']}/{v['without']} = **{v['without_absent'] / v['without']:.3f}**")
+    return "; ".join(parts)
+
+
+def public_markdown(r: dict[str, Any]) -> str:
+    """The per-source table of one public-benchmark run: Rasad beside plain trafilatura, same run."""
+    from bench.public_pages import SOURCES
+
+    what = {"all": "all pages (`make bench BENCH_ARGS=--extraction-full`)",
+            "quarter": "the hash-picked quarter of the pages (`make bench`; every page with --extraction-full)",
+            "one": "one page per source (a smoke run)"}[r["mode"]]
+    lines = [
+        f"The public extraction benchmark (`{r['root']}`, its README.md): {r['pages']} pages, {what}. Each page's "
+        "raw bytes go to Rasad's `extract` and to plain `trafilatura.extract(page_bytes)` (default options, "
+        f"trafilatura {r['trafilatura_version']}) one after the other, alternating which goes first; CPU is "
+        "`time.process_time` around each call in the same process. Scores follow the README exactly: token F1 "
+        "(mean per page) on full-body sources, pooled snippet counts on snippet sources. *Emptied*: no text, or "
+        f"under {SHORT_CHARS} characters, where the other extractor has text (at least {SHORT_CHARS} characters "
+        "for the second case). The halves are a fixed split by a hash of source and page id; the fallback's "
+        "thresholds were chosen on *dev* only.",
+        "",
+        "| set | pages | Rasad | plain trafilatura | emptied: Rasad / trafilatura | CPU s: Rasad / trafilatura (ratio) |",
+        "|---|---:|---|---|---|---|",
+    ]
+    summary = r["summary"]
+    order = [*SOURCES, "overall", "dev", "held-out", *(f"{s}/{h}" for h in ("dev", "held-out") for s in SOURCES)]
+    for key in order:
+        s = summary.get(key)
+        if not s or not s["pages"]:
+            continue
+        e = {side: s[side]["emptied_empty"] + s[side]["emptied_short"] for side in SIDES}
+        ratio = f"{s['cpu_ratio']:.2f}x" if s["cpu_ratio"] else "-"
+        lines.append(f"| {key} | {s['pages']} | {_score_cell(s, 'rasad')} | {_score_cell(s, 'trafilatura')} | "
+                     f"{e['rasad']} / {e['trafilatura']} | {s['rasad']['cpu_s']:.1f} / {s['trafilatura']['cpu_s']:.1f} "
+                     f"({ratio}) |")
+    pages = summary["overall"]["emptied_pages"]
+    lines += ["", f"Pages Rasad emptied: {', '.join(f'`{p}`' for p in pages) if pages else 'none'}."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bench.bench_extract [--mode all|quarter|one] [--save FILE] [--json FILE]`: the public benchmark alone."""
+    import argparse
+    import json
+    import sys
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--mode", choices=PUBLIC_MODES, default="quarter", help="which pages (default: %(default)s)")
+    parser.add_argument("--save", help="write one JSON line per page with both outputs")
+    parser.add_argument("--json", help="write the summaries as JSON")
+    args = parser.parse_args(argv)
+    r = bench_public(args.mode, save=args.save)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump({k: v for k, v in r.items() if k != "records"}, fh, indent=1)
+    sys.stdout.write(public_markdown(r) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -28,6 +28,10 @@ class Sizes:
     stage_pages: int
     stage_rounds: int = 1
     startup_runs: int = 10
+    # Pages of the public extraction benchmark (../shared/extraction-bench): "quarter" (hash-picked, about
+    # 200 pages, a minute or two), "all" (819 pages: `make bench BENCH_ARGS=--extraction-full`) or "one"
+    # page per source (the smoke test).
+    public_extraction: str = "quarter"
 
 
 FULL = Sizes(2_000, 3_000, (10_000, 100_000), 10_000, 10_000, (500, 2_000), 400, 3)
@@ -38,7 +42,30 @@ def _pct(part: float, whole: float) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "-"
 
 
-def extraction(n: int) -> Section:
+def public_extraction(mode: str) -> Iterator[Item]:
+    """Rows and the per-source table of the public benchmark, Rasad beside plain trafilatura (same run)."""
+    from bench.bench_extract import bench_public, public_markdown
+
+    r = bench_public(mode)
+    s = r["summary"]
+    o = s["overall"]
+    ra, tr = o["rasad"], o["trafilatura"]
+    label = f"public extraction benchmark, {r['pages']} pages ({mode}; ../shared/extraction-bench, 5 sources)"
+    yield (f"{label}: token F1 on the {o['full_pages']} full-body pages (mean; per source below)",
+           f"Rasad {ra['f1']:.3f}, trafilatura.extract {tr['f1']:.3f} (trafilatura {r['trafilatura_version']})")
+    if ra.get("with"):
+        yield (f"{label}: snippets on the {o['snippet_pages']} snippet pages (with-found / without-absent)",
+               f"Rasad {ra['with_found']}/{ra['with']} / {ra['without_absent']}/{ra['without']}, trafilatura.extract "
+               f"{tr['with_found']}/{tr['with']} / {tr['without_absent']}/{tr['without']}")
+    yield (f"{label}: pages emptied (no text, or under 350 characters where the other has more)",
+           f"Rasad {ra['emptied_empty'] + ra['emptied_short']}, trafilatura.extract "
+           f"{tr['emptied_empty'] + tr['emptied_short']}")
+    yield (f"{label}: CPU seconds (time.process_time, alternating page by page)",
+           f"Rasad {ra['cpu_s']:.1f} s, trafilatura.extract {tr['cpu_s']:.1f} s (ratio {o['cpu_ratio']:.2f}x)")
+    yield public_markdown(r)
+
+
+def extraction(n: int, public_mode: str = "quarter") -> Section:
     def run(config: Config) -> Iterator[Item]:
         from bench.bench_extract import bench_extract, bench_real
 
@@ -63,6 +90,7 @@ def extraction(n: int) -> Section:
         f1, layout = r["worst_layout"]
         yield "pages with no body; Rasad's weakest layout", (
             f"Rasad {r['rasad_empty']}, trafilatura {r['trafilatura_empty']}; {layout} (F1 {f1:.3f})")
+        yield from public_extraction(public_mode)
 
     return run
 
@@ -282,7 +310,7 @@ What changed:
 def all_sections(sizes: Sizes) -> list[tuple[str, Section]]:
     return [
         ("start-up", startup(sizes.startup_runs)),
-        ("extraction", extraction(sizes.extract_pages)),
+        ("extraction", extraction(sizes.extract_pages, sizes.public_extraction)),
         ("crawl pipeline", crawl(sizes.crawl_pages)),
         ("before / after", before_after(sizes.stage_pages, sizes.stage_rounds)),
         ("story clusters", clusters(sizes.cluster_sizes)),

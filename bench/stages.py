@@ -10,15 +10,30 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib
 import inspect
 import json
 import sys
 import time
 from collections import Counter
+from types import ModuleType
 
 from bench.pages import make_pages
 from crawler.config import load_config
-from crawler.text.extract import ExtractionError, extract
+
+
+def _text_module(name: str) -> ModuleType:
+    """crawler.<name> in a checkout from before the text modules moved to crawler/text/ (the baseline of
+    bench/before_after.py, first on the path), else crawler.text.<name>: `crawler` spans both checkouts,
+    so the new name alone would take the working tree's module beside the baseline's config."""
+    try:
+        return importlib.import_module(f"crawler.{name}")
+    except ModuleNotFoundError:
+        return importlib.import_module(f"crawler.text.{name}")
+
+
+_extract = _text_module("extract")
+ExtractionError, extract = _extract.ExtractionError, _extract.extract
 
 STAGES = ("extract", "relevance", "compare", "cluster")
 # Seeding a new crawl's story index from the stored articles (ms per stored article, once per crawl).
@@ -28,9 +43,9 @@ WARM_UP = 10
 
 def measure(count: int, seed: int = 5) -> dict:
     """Time each stage over `count` pages; compare and cluster run on the relevant ones, as in a crawl."""
-    from crawler.text.clusters import StoryIndex
-    from crawler.text.compare import Reference, compare
-    from crawler.text.relevance import score_relevance
+    StoryIndex = _text_module("clusters").StoryIndex
+    Reference, compare = _text_module("compare").Reference, _text_module("compare").compare
+    score_relevance = _text_module("relevance").score_relevance
 
     config = load_config(env={})
     topic = config.topic()

@@ -15,15 +15,16 @@ from pathlib import Path
 import pytest
 
 from bench.bench_crawl import bench_crawl
-from bench.bench_extract import bench_extract, bench_real, token_f1
+from bench.bench_extract import bench_extract, bench_public, bench_real, emptied, public_markdown, token_f1
 from bench.pages import make_pages
+from bench.public_pages import SOURCES, PublicPage, prf, snippets
 from bench.real_pages import real_pages
 from bench.run import _write, run_sections
 from bench.sections import Sizes
 from crawler.config import Config
 
 TINY = Sizes(extract_pages=12, crawl_pages=30, cluster_sizes=(150,), digest_articles=60, bulk_docs=80,
-             bulk_chunks=(20, 80), stage_pages=12, startup_runs=1)
+             bulk_chunks=(20, 80), stage_pages=12, startup_runs=1, public_extraction="one")
 NUMBER = re.compile(r"\d")
 
 
@@ -68,6 +69,40 @@ def test_extraction_beats_plain_trafilatura_on_the_real_pages() -> None:
     assert set(r["ms"]) == {"rasad", "trafilatura", "trafilatura_no_comments"}
 
 
+def test_public_benchmark_scoring_follows_its_readme() -> None:
+    """Bag-of-words overlap of lower-cased word tokens; F1 0 without overlap; snippets on collapsed spaces."""
+    p, r, f1 = prf("Gaza gaza city", "gaza city council")
+    assert (p, r) == (2 / 3, 2 / 3) and f1 == pytest.approx(2 / 3)
+    p, r, f1 = prf("a a a b", "a b b c")  # overlap min(3,1) + min(1,2) = 2
+    assert (p, r) == (0.5, 0.5)
+    assert prf("", "expected text") == (0.0, 0.0, 0.0) and prf("other words", "expected text")[2] == 0.0
+    page = PublicPage("trafilatura", "x", None, "en", Path("/dev/null"),
+                      with_=("must  be\nhere", "missing"), without=("menu item", "absent"))
+    assert snippets("text: must be here, then a menu  item", page) == (1, 1)
+
+
+def test_emptied_counts_no_text_and_short_text_against_the_other_side() -> None:
+    rec = {"chars": {"rasad": 0, "trafilatura": 10}}
+    assert emptied(rec) == "empty" and emptied(rec, "trafilatura", "rasad") is None
+    assert emptied({"chars": {"rasad": 349, "trafilatura": 350}}) == "short"
+    assert emptied({"chars": {"rasad": 349, "trafilatura": 349}}) is None
+    assert emptied({"chars": {"rasad": 350, "trafilatura": 9000}}) is None
+
+
+def test_public_benchmark_runs_both_extractors_on_one_page_per_source() -> None:
+    r = bench_public("one")
+    assert r["pages"] == len(SOURCES) == 5
+    overall = r["summary"]["overall"]
+    assert overall["full_pages"] == 3 and overall["snippet_pages"] == 2
+    for side in ("rasad", "trafilatura"):
+        assert overall[side]["cpu_s"] > 0 and 0 < overall[side]["f1"] <= 1
+    assert {"dev", "held-out"} >= {rec["half"] for rec in r["records"]}
+    table = public_markdown(r)
+    assert all(f"| {src} |" in table for src in SOURCES) and "| overall |" in table
+    with pytest.raises(ValueError, match="mode 'most'"):
+        bench_public("most")
+
+
 @pytest.mark.es
 @pytest.mark.slow
 def test_crawl_section_times_every_stage(config: Config) -> None:
@@ -95,7 +130,7 @@ def test_every_section_runs_and_the_report_is_written(config: Config, tmp_path: 
                         "bulk indexing"}
     assert all(NUMBER.search(value) for _, _, value in rows)
     assert any("outputs identical: yes" in value for _, _, value in rows)
-    assert {name for name, _ in blocks} == {"start-up", "crawl pipeline", "before / after"}
+    assert {name for name, _ in blocks} == {"start-up", "extraction", "crawl pipeline", "before / after"}
     out = tmp_path / "BENCHMARKS.md"
     _write(out, rows, blocks, argparse.Namespace(quick=True), 1.0)
     text = out.read_text(encoding="utf-8")

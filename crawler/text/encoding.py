@@ -79,9 +79,13 @@ def _arabic_share(text: str) -> float:
 
 
 def _reads_as_arabic(body: bytes) -> bool:
-    """Whether the bytes decoded as windows-1256 give mostly Arabic script."""
+    """Whether the bytes decoded as windows-1256 give Arabic prose.
+
+    Mostly Arabic script is not enough: a Latin-1 page's few accented letters read as windows-1256 are
+    Arabic letters too ("Sängerin" gives "Sنngerin"), but never its function words.
+    """
     text = _strict(body, ARABIC_LEGACY)
-    return text is not None and _arabic_share(text) >= _MIN_ARABIC_SHARE
+    return text is not None and _arabic_share(text) >= _MIN_ARABIC_SHARE and readable_arabic(text)
 
 
 def declared_encodings(body: bytes, content_type: str | None = None) -> list[str]:

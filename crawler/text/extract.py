@@ -80,12 +80,8 @@ _BYLINE_PREFIX = re.compile(
     r"^\s*(?:بقلم|كتب|كتبت|كتبه|إعداد|اعداد|تحرير|المحرر|مراسل|by)\s*[:：\-–]?\s*", re.I
 )
 _AUTHOR_SPLIT = re.compile(r"\s*[،,;|]\s*")
-_LOWER = "translate({},'ABCDEFGHIJKLMNOPQRSTUVWXYZ','abcdefghijklmnopqrstuvwxyz')"
-_DATE_HINT = " or ".join(
-    f"contains({_LOWER.format(attr)},'{word}')"
-    for attr in ("@class", "@id")
-    for word in ("date", "time", "publish")
-)
+_DATE_WORDS = ("date", "time", "publish")  # in a class or id: an element that may print the date
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
 _PERCENT = re.compile(r"%[0-9a-f]{2}")
 # XHTML pages start with one; lxml refuses a str that still declares an encoding.
@@ -96,11 +92,10 @@ _META_LINE_MAX_TOKENS = 10
 # Comments are dropped at parse time: trafilatura given a tree that still holds them loses the text
 # around them on some large news sites. One parse serves metadata, selectors and trafilatura.
 _PARSER = lxml.html.HTMLParser(remove_comments=True, collect_ids=False)
-# trafilatura's options, measured on the stored real pages (bench/real_pages) and the generated ones:
-# precision pruning is what lifts F1 above plain trafilatura there; tables stay (some outlets lay the
-# article out in one); the readability/jusText fallback (fast=False) cost about half as much again and
-# left the mean F1 unchanged; metadata is read by this module from what the page declares, and trafilatura's
-# heuristics only run, lazily, for a field the page does not declare (see _Heuristics).
+# trafilatura's options. The precise pass (precision pruning, no fallback extractors) keeps menus, teasers
+# and comments out; tables stay (some outlets lay the article out in one); metadata is read by this module
+# from what the page declares, and trafilatura's heuristics only run, lazily, for a field the page does not
+# declare (see _Heuristics).
 _TRAFILATURA_OPTIONS = {
     "with_metadata": False,
     "include_comments": False,
@@ -108,6 +103,20 @@ _TRAFILATURA_OPTIONS = {
     "favor_precision": True,
     "fast": True,
 }
+# The precise pass alone emptied about one page in ten of the public benchmark (../shared/extraction-bench;
+# BENCHMARKS.md): precision mode also skips trafilatura's own rescue (the readability/jusText comparison and
+# the baseline). When its body is short, or a small share of the text the page's paragraphs hold, the page is
+# extracted again the way plain trafilatura does (balanced, with its fallback extractors). The fallback's body
+# replaces an empty precise one; otherwise it must add at least a paragraph's worth of text, and more than
+# half again unless the precise body is nearly empty: a short article's precise body is often right, and the
+# balanced pass adds the advert or teaser beside it.
+# Thresholds were chosen on one half of the benchmark and checked on the other (docs/extraction-accuracy.md).
+_FALLBACK_OPTIONS = {**_TRAFILATURA_OPTIONS, "favor_precision": False, "fast": False}
+_MIN_BODY_CHARS = 500
+_MIN_PARAGRAPH_SHARE = 0.3
+_NEARLY_EMPTY_CHARS = 350
+_FALLBACK_GAIN = 1.5
+_MIN_GAIN_CHARS = 100
 _BYLINE_XPATH = (
     "//*[@rel='author' or @itemprop='author' or contains(@class, 'byline') or contains(@class, 'author-name')"
     " or contains(@class, 'article-author')]"
@@ -170,7 +179,9 @@ def _walk_ld(node: Any) -> Iterator[dict]:
 
 def _json_ld(tree: HtmlElement) -> dict:
     """The first JSON-LD object typed as an article (NewsArticle, ReportageNews, ...), else {}."""
-    for script in tree.xpath("//script[contains(translate(@type,'LDJSON','ldjson'),'ld+json')]"):
+    for script in tree.iter("script"):
+        if "ld+json" not in (script.get("type") or "").translate(_ASCII_LOWER):
+            continue
         try:
             data = json.loads(script.text or "", strict=False)
         except ValueError:
@@ -276,11 +287,38 @@ def _lead(tree: HtmlElement, sel: Selectors, meta: dict[str, str], ld: dict, tit
     return ""
 
 
+def _doc_path(el: HtmlElement) -> list[int]:
+    """Child indexes from the root down to `el`: comparing two such paths compares document order."""
+    path = []
+    while (parent := el.getparent()) is not None:
+        path.append(parent.index(el))
+        el = parent
+    return path[::-1]
+
+
+def _date_like(tree: HtmlElement) -> list[HtmlElement]:
+    """Elements whose class or id (ASCII case folded) contains date, time or publish, in document order.
+
+    The same set as an XPath translate()/contains() predicate, tested in Python: that XPath on every element
+    of the page was a tenth of the extraction time of small pages.
+    """
+    out = []
+    for el in tree.xpath("//*[@class or @id]"):
+        marks = f"{el.get('class') or ''} {el.get('id') or ''}".translate(_ASCII_LOWER)
+        if any(word in marks for word in _DATE_WORDS):
+            out.append(el)
+    return out
+
+
 def _date_texts(tree: HtmlElement) -> Iterator[str]:
     """Short texts of date-like elements, those after the headline first (site headers print today's date)."""
     h1 = tree.xpath("//h1")
-    after = set(h1[0].xpath(f"following::*[{_DATE_HINT}]")) if h1 else set()
-    found = tree.xpath(f"//*[{_DATE_HINT}]")
+    found = _date_like(tree)
+    after: set[HtmlElement] = set()
+    if h1 and found:
+        # XPath's following:: axis: later in document order and not inside the headline.
+        anchor = _doc_path(h1[0])
+        after = {el for el in found if (p := _doc_path(el)) > anchor and p[: len(anchor)] != anchor}
     for el in sorted(found, key=lambda e: e not in after):
         for value in (el.get("datetime"), el.get("content"), _text(el)):
             # A digit is required: class names like "time" also mark menus ("أخبار اليوم").
@@ -302,8 +340,12 @@ def _published(
         v for el in _css(tree, sel.published) for v in (el.get("datetime"), el.get("content"), _text(el))
     ]
     structured = [_ld_text(ld.get("datePublished")), *(meta.get(k) for k in _PUBLISHED_META)]
-    structured += tree.xpath("//*[@itemprop='datePublished']/@datetime|//time[@pubdate]/@datetime")
-    found = _first_date(selected, tz) or _first_date(structured, tz) or _first_date(_date_texts(tree), tz)
+    found = _first_date(selected, tz) or _first_date(structured, tz)
+    if found:  # most pages declare it: the markup searches below are skipped
+        return found
+    marked = tree.xpath("//*[@itemprop='datePublished']/@datetime|//time[@pubdate]/@datetime")
+    structured += marked
+    found = _first_date(marked, tz) or _first_date(_date_texts(tree), tz)
     if found:
         return found
     declared = [v for v in [*structured, *tree.xpath("//time/@datetime")] if isinstance(v, str) and v.strip()]
@@ -317,8 +359,8 @@ def _published(
 
 def _modified(tree: HtmlElement, meta: dict[str, str], ld: dict, tz: str) -> str | None:
     values = [_ld_text(ld.get("dateModified")), *(meta.get(k) for k in _MODIFIED_META)]
-    values += tree.xpath("//*[@itemprop='dateModified']/@datetime")
-    return _first_date(values, tz)
+    # The markup is searched only when the metadata gives no date (the same first date either way).
+    return _first_date(values, tz) or _first_date(tree.xpath("//*[@itemprop='dateModified']/@datetime"), tz)
 
 
 def _clean_authors(values: list[str], site: str | None) -> list[str]:
@@ -419,6 +461,41 @@ def _clean_body(body: str, title: str) -> str:
     return "\n".join(kept)
 
 
+def _trafilatura_body(tree: HtmlElement, url: str, title: str, options: dict[str, Any]) -> str:
+    """trafilatura's main text of the tree (which it copies, not prunes), cleaned; "" when it finds none."""
+    try:
+        doc = trafilatura.bare_extraction(tree, url=url, **options)
+    except (ValueError, TypeError, lxml.etree.LxmlError) as exc:  # trafilatura's own bugs on odd trees
+        log.warning("%s: trafilatura failed: %s", url, exc)
+        return ""
+    return _clean_body(clean_display(getattr(doc, "text", "") or ""), title)
+
+
+def _paragraph_chars(tree: HtmlElement) -> int:
+    """Characters of text in the page's <p> elements: a cheap measure of what the page holds."""
+    return sum(len(" ".join("".join(p.itertext()).split())) for p in tree.iter("p"))
+
+
+def _chars(text: str) -> int:
+    return len(" ".join(text.split()))
+
+
+def _main_text(tree: HtmlElement, url: str, title: str) -> str:
+    """The precise pass, or the fallback pass when the precise body is short for what the page holds."""
+    body = _trafilatura_body(tree, url, title, _TRAFILATURA_OPTIONS)
+    size = _chars(body)
+    if size >= _MIN_BODY_CHARS and size >= _MIN_PARAGRAPH_SHARE * _paragraph_chars(tree):
+        return body
+    fallback = _trafilatura_body(tree, url, title, _FALLBACK_OPTIONS)
+    found = _chars(fallback)
+    if found - size < (1 if size == 0 else _MIN_GAIN_CHARS):
+        return body
+    if size < _NEARLY_EMPTY_CHARS or found >= _FALLBACK_GAIN * size:
+        log.debug("%s: precise pass gave %d characters, the fallback %d", url, size, found)
+        return fallback
+    return body
+
+
 class _Heuristics:
     """Guesses from the markup for a field the page does not declare, each computed only when asked.
 
@@ -495,14 +572,9 @@ def extract(
     body_override = _paragraphs(_css(tree, sel.body))
     captions = _captions(tree)  # before trafilatura, which may prune the tree it is given
     canonical = _canonical(tree, meta, ld, url)
-    try:
-        doc = trafilatura.bare_extraction(tree, url=url, **_TRAFILATURA_OPTIONS)
-    except (ValueError, TypeError, lxml.etree.LxmlError) as exc:  # trafilatura's own bugs on odd trees
-        log.warning("%s: trafilatura failed: %s", url, exc)
-        doc = None
     guess = _Heuristics(tree, url)
     title = _title(tree, sel, meta, ld, guess)
-    body = body_override or _clean_body(clean_display(getattr(doc, "text", "") or ""), title)
+    body = body_override or _main_text(tree, url, title)
     if len(tokens(body)) < _MIN_WORDS:
         raise ExtractionError(url, "no article text found")
     site = meta.get("og:site_name") or _ld_text(ld.get("publisher")) or None
