@@ -29,12 +29,13 @@ from crawler.discovery.archives.state import BackfillState, query_key
 from crawler.discovery.archives.warc import WarcFileError, html_pages
 from crawler.discovery.links import canonical, source_for_url
 from crawler.items import Article
+from crawler.spiders.ccarchive import CommonCrawlRoutes
 from crawler.spiders.news import PERMANENT, NewsSpider, now_iso
 
 log = logging.getLogger(__name__)
 
 
-class BackfillSpider(NewsSpider):
+class BackfillSpider(CommonCrawlRoutes, NewsSpider):
     """One backfill over web archives and local WARC files.
 
     Args (besides NewsSpider's):
@@ -133,6 +134,12 @@ class BackfillSpider(NewsSpider):
                     yield self._index_request(url, self.parse_wayback_cdx, src.name, IA, key, page=1, prefix=prefix)
         if "cc" in self.archives:
             yield self._index_request(self.archive.cc_index_url, self.parse_collinfo, None, CC, None)
+        if "ccnews" in self.archives:  # crawler/spiders/ccarchive.py
+            async for article in self.ccnews_articles():
+                yield article
+        if "ccindex" in self.archives:
+            async for request in self.ccindex_requests():
+                yield request
 
     async def warc_articles(self, path: str) -> AsyncIterator[Article]:
         """Articles of a local WARC file: its HTML responses go straight to the article callback."""
