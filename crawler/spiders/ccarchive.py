@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.http import HtmlResponse
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import task, threads
@@ -39,6 +40,7 @@ from crawler.spiders.news import now_iso
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 SETTLE_POLL_S = 0.5
+DRAIN_TIMEOUT_S = 600.0
 
 
 class CommonCrawlRoutes:
@@ -61,6 +63,7 @@ class CommonCrawlRoutes:
         self.ccnews_read: dict[str, ccnews.ScanStats] = {}  # files read to their end, until checkpointed
         self.ccnews_failed: set[str] = set()  # files with an article lost: read again next run
         self._cc_synced = ccnews.ScanStats()
+        self.crawler.signals.connect(self._ccnews_item_error, signal=signals.item_error)
 
     async def _in_thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await maybe_deferred_to_future(threads.deferToThread(fn, *args, **kwargs))
@@ -107,13 +110,30 @@ class CommonCrawlRoutes:
                     continue
                 async for article in self._ccnews_file(f, key):
                     yield article
+            await self._ccnews_drain()
         finally:
             loop.stop()
             self._ccnews_sync()
 
+    async def _ccnews_drain(self) -> None:
+        """Wait until every article yielded is stored or dropped. Scrapy closes a spider whose start()
+        is exhausted and whose downloader is empty, without waiting for items still in the pipelines:
+        start() returns only once they are through, so that the last files are checkpointed."""
+        from twisted.internet import reactor  # late: importing it at module level would install the default one
+
+        deadline = reactor.seconds() + DRAIN_TIMEOUT_S
+        while any(n > 0 for n in self.ccnews_pending.values()) and reactor.seconds() < deadline:
+            self._flush_store()
+            await maybe_deferred_to_future(task.deferLater(reactor, SETTLE_POLL_S, lambda: None))
+        left = sum(n for n in self.ccnews_pending.values() if n > 0)
+        if left:
+            log.error("CC-NEWS: %d articles still unstored after %.0fs; their files will be read again", left,
+                      DRAIN_TIMEOUT_S)
+
     async def _ccnews_file(self, f: ccnews.NewsFile, key: str) -> AsyncIterator[Article]:
         url = ccnews.file_url(self.archive.ccnews_url, f.path)
         stats = ccnews.ScanStats()
+        self._cc_synced = ccnews.ScanStats()  # what of this file is already in the run's stats
         self._cc_scanning = stats
         pages: Iterator[ArchivedPage] = ccnews.scan_file(self.cc_client, url, self.cc_prefilter, self.since,
                                                          self.until, stats, self.archive.ccnews_max_record_bytes)
@@ -176,7 +196,6 @@ class CommonCrawlRoutes:
         stats = getattr(self, "_cc_scanning", None)
         synced = self._cc_synced
         if stats is None:
-            synced.bytes = synced.records = 0
             return
         self.crawler.stats.inc_value("rasad/archive/scanned_bytes", stats.bytes - synced.bytes)
         self.crawler.stats.inc_value("rasad/archive/scanned_records", stats.records - synced.records)
@@ -225,15 +244,18 @@ class CommonCrawlRoutes:
             self.ccnews_failed.add(key)
         self._ccnews_settle(key)
 
+    def _ccnews_item_error(self, item: Any, response: Any, spider: scrapy.Spider, failure: Any) -> None:
+        self._ccnews_item_done(getattr(item, "url", None), False)
+
     def items_stored(self, urls: Iterable[str], ok: bool) -> None:
         urls = list(urls)
-        super().items_stored(urls, ok)  # type: ignore[misc]
-        for url in urls:
+        for url in urls:  # first: the file's checkpoint must not depend on the listing bookkeeping below
             self._ccnews_item_done(url, ok)
+        super().items_stored(urls, ok)  # type: ignore[misc]
 
     def on_item_dropped(self, item: Any, response: Any, exception: BaseException, spider: scrapy.Spider) -> None:
-        super().on_item_dropped(item, response, exception, spider)  # type: ignore[misc]
         self._ccnews_item_done(getattr(item, "url", None), getattr(exception, "remembered", True))
+        super().on_item_dropped(item, response, exception, spider)  # type: ignore[misc]
 
     # -- columnar index --------------------------------------------------------------------------
 
