@@ -131,6 +131,7 @@ class Scanned:
     requests_first: list[tuple[str, str]]
     second: dict[str, Any]
     requests_second: list[tuple[str, str]]
+    snapshots: list[dict]
 
 
 @pytest.fixture(scope="module")
@@ -147,12 +148,14 @@ def scanned(tmp_path_factory: pytest.TempPathFactory, es_url: str) -> Iterator[S
     try:
         plan = plan_backfill(config, start=START, end=END, topic="wic-2020", archives=["ccnews"], warc_files=None,
                              source_names=None)
-        first = tasks.backfill(config, plan)
+        snapshots: list[dict] = []
+        first = tasks.backfill(config, plan, on_progress=snapshots.append)
         store.client.indices.refresh(index=f"{prefix}-*")
         docs = {d["url"]: d for d in store.scan("articles")}
         seen = list(server.requests)
         second = tasks.backfill(config, plan)
-        yield Scanned(server, config, store, layout, first, docs, seen, second, server.requests[len(seen):])
+        yield Scanned(server, config, store, layout, first, docs, seen, second, server.requests[len(seen):],
+                      snapshots)
     finally:
         server.stop()
         drop(store, prefix)
@@ -195,6 +198,14 @@ def test_ccnews_counts_add_up_and_drop_cheaply(scanned: Scanned) -> None:
     routes = {r["route"]: r for r in scanned.first["routes"]}
     assert routes["archive:ccnews"]["kept"] == 3 and routes["archive:ccnews"]["errors"] == 1
     assert scanned.first["status"] != "ok"  # a file could not be read to its end: said, not hidden
+
+
+def test_ccnews_progress_shows_bytes_and_records(scanned: Scanned) -> None:
+    from jobs.progress import progress_counts, progress_text
+
+    last = progress_counts(scanned.snapshots[-1])
+    assert last["scanned_records"] == scanned.first["counts"]["archive_scanned_records"]
+    assert "records" in progress_text("backfill", last) and last["kept"] == 3
 
 
 def test_ccnews_backs_off_on_slow_down(scanned: Scanned) -> None:
