@@ -119,7 +119,9 @@ class CommonCrawlRoutes:
         """Wait until every article yielded is stored or dropped. Scrapy closes a spider whose start()
         is exhausted and whose downloader is empty, without waiting for items still in the pipelines:
         start() returns only once they are through, so that the last files are checkpointed."""
-        from twisted.internet import reactor  # late: importing it at module level would install the default one
+        from twisted.internet import (
+            reactor,  # late: importing it at module level would install the default one
+        )
 
         deadline = reactor.seconds() + DRAIN_TIMEOUT_S
         while any(n > 0 for n in self.ccnews_pending.values()) and reactor.seconds() < deadline:
