@@ -13,6 +13,7 @@ import gzip
 import logging
 import re
 import threading
+import time
 from collections.abc import Iterable
 from datetime import UTC
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -69,6 +70,17 @@ class _Handler(BaseHTTPRequestHandler):
         cc = self.server_of
         rng = self.headers.get("Range") or ""
         cc.record(self.path, rng)
+        with cc._lock:
+            cc.inflight += 1
+            cc.max_inflight = max(cc.max_inflight, cc.inflight)
+            cc.starts.append(time.monotonic())
+        try:
+            self._answer(cc, rng)
+        finally:
+            with cc._lock:
+                cc.inflight -= 1
+
+    def _answer(self, cc: LocalCommonCrawl, rng: str) -> None:
         fault = cc.take_fault(self.path)
         if fault:
             self._send(fault, b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>",
@@ -123,6 +135,8 @@ class LocalCommonCrawl:
     def __init__(self, root: str | Path):
         self.root = Path(root).resolve()
         self.requests: list[tuple[str, str]] = []
+        self.inflight = self.max_inflight = 0  # requests being answered now / at most at once
+        self.starts: list[float] = []  # when each request arrived (monotonic)
         self._faults: list[list[Any]] = []
         self._stalls: list[list[Any]] = []
         self._lock = threading.Lock()

@@ -26,7 +26,7 @@ import pytest
 
 from crawler.config import Config, load_config
 from crawler.discovery.archives import ccindex, ccnews
-from crawler.discovery.archives.http import ArchiveClient
+from crawler.discovery.archives.http import ArchiveClient, ArchiveHTTPError
 from crawler.discovery.archives.prefilter import Prefilter
 from crawler.store import Store
 from jobs import tasks
@@ -433,3 +433,25 @@ def test_ccindex_route_fetches_arabic_captures_by_byte_range(tmp_path: Path, es_
     finally:
         server.stop()
         drop(store, prefix)
+
+
+def test_archive_client_one_request_at_a_time_per_host(tmp_path: Path) -> None:
+    """Threads sharing the client (a stream and an index read) never overlap on one host, and keep the pace."""
+    import threading
+
+    write_listing(tmp_path / "a.paths.gz", ["x"] * 2000)
+    with LocalCommonCrawl(tmp_path) as server:
+        client = ArchiveClient("test", rate=5.0)  # 0.2 s between two requests
+        threads = [threading.Thread(target=lambda: [client.get(f"{server.url}a.paths.gz") for _ in range(3)])
+                   for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert len(server.starts) == 9 and server.max_inflight == 1
+        gaps = [b - a for a, b in zip(server.starts, server.starts[1:], strict=False)]
+        assert min(gaps) >= 0.18
+        with pytest.raises(ccindex.CCIndexError, match="a.paths.gz: not a readable index partition"):
+            ccindex.query_partition(client, f"{server.url}a.paths.gz", start=START, end=END, keywords=["wuzhen"])
+        with pytest.raises(ArchiveHTTPError, match="missing.parquet: HTTP 404"):
+            ccindex.query_partition(client, f"{server.url}missing.parquet", start=START, end=END, keywords=["x"])
