@@ -87,7 +87,7 @@ class _Handler(BaseHTTPRequestHandler):
                        {"Retry-After": "0", "Content-Type": "application/xml"})
             return
         if self.path == "/robots.txt":
-            self._send(200, b"User-agent: *\nDisallow:\n", {"Content-Type": "text/plain"})
+            self._send(200, cc.robots, {"Content-Type": "text/plain"})
             return
         file = (cc.root / self.path.split("?")[0].lstrip("/")).resolve()
         if cc.root not in file.parents or not file.is_file():
@@ -135,6 +135,7 @@ class LocalCommonCrawl:
     def __init__(self, root: str | Path):
         self.root = Path(root).resolve()
         self.requests: list[tuple[str, str]] = []
+        self.robots = b"User-agent: *\nDisallow:\n"
         self.inflight = self.max_inflight = 0  # requests being answered now / at most at once
         self.starts: list[float] = []  # when each request arrived (monotonic)
         self._faults: list[list[Any]] = []

@@ -448,10 +448,16 @@ def test_archive_client_one_request_at_a_time_per_host(tmp_path: Path) -> None:
             t.start()
         for t in threads:
             t.join(60)
-        assert len(server.starts) == 9 and server.max_inflight == 1
+        assert len(server.starts) == 10 and server.max_inflight == 1  # robots.txt, then 9
         gaps = [b - a for a, b in zip(server.starts, server.starts[1:], strict=False)]
         assert min(gaps) >= 0.18
         with pytest.raises(ccindex.CCIndexError, match="a.paths.gz: not a readable index partition"):
             ccindex.query_partition(client, f"{server.url}a.paths.gz", start=START, end=END, keywords=["wuzhen"])
         with pytest.raises(ArchiveHTTPError, match="missing.parquet: HTTP 404"):
             ccindex.query_partition(client, f"{server.url}missing.parquet", start=START, end=END, keywords=["x"])
+    with LocalCommonCrawl(tmp_path) as server:
+        server.robots = b"User-agent: *\nDisallow: /crawl-data/CC-NEWS/\n"
+        client = ArchiveClient("test", rate=0)
+        with pytest.raises(ArchiveHTTPError, match="disallowed by the host's robots.txt"):
+            client.get(f"{server.url}crawl-data/CC-NEWS/2022/11/warc.paths.gz")
+        assert server.asked("/crawl-data/") == 0

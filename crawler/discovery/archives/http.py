@@ -5,6 +5,7 @@ ranges of Parquet files: neither fits a Scrapy response, so they use this small 
 bounded read timeout). Common Crawl answers an overloaded moment with "503 Slow Down" and asks for
 retries no more than once a second (https://status.commoncrawl.org/): a 503 or 429 is retried after
 `Retry-After` or an exponential pause from 1 s, up to `retries` times; other errors are not retried.
+Each host's robots.txt is read once (protego, the parser Scrapy uses) and obeyed, as the crawl does.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
@@ -67,10 +68,39 @@ class ArchiveClient:
         self.backoff = backoff
         self.requests: Counter[str] = Counter()
         self.slowdowns = 0
+        self._robots: dict[str, Any] = {}
+        self._robots_lock = threading.Lock()
+
+    def allowed(self, url: str) -> bool:
+        """Whether the host's robots.txt lets this client fetch `url` (no robots.txt: yes)."""
+        from protego import Protego
+
+        parts = urlsplit(url)
+        with self._robots_lock:
+            if parts.netloc not in self._robots:
+                try:
+                    text = self._fetch(f"{parts.scheme}://{parts.netloc}/robots.txt", {}, 512 * 1024)
+                except ArchiveHTTPError as exc:
+                    if exc.status is None or exc.status >= 500:
+                        raise
+                    text = b""  # 4xx: no robots.txt, nothing disallowed
+                self._robots[parts.netloc] = Protego.parse(text.decode("utf-8", errors="replace"))
+            return bool(self._robots[parts.netloc].can_fetch(url, self.user_agent))
 
     @contextmanager
     def open(self, url: str, headers: dict[str, str] | None = None) -> Iterator[IO[bytes]]:
         """The response body as a stream (read it in pieces); the host's turn is held while it is open."""
+        if not self.allowed(url):
+            raise ArchiveHTTPError(f"{url}: disallowed by the host's robots.txt")
+        with self._stream(url, headers) as r:
+            yield r
+
+    def _fetch(self, url: str, headers: dict[str, str], limit: int) -> bytes:
+        with self._stream(url, headers) as r:
+            return r.read(limit)
+
+    @contextmanager
+    def _stream(self, url: str, headers: dict[str, str] | None = None) -> Iterator[IO[bytes]]:
         host = urlsplit(url).netloc
         request = urllib.request.Request(url, headers={"User-Agent": self.user_agent, **(headers or {})})
         attempt = 0
