@@ -37,7 +37,7 @@ from crawler.run import (
 
 log = logging.getLogger(__name__)
 
-ARCHIVES = ("ia", "cc")
+ARCHIVES = ("ia", "cc", "ccnews", "ccindex")
 # A WARC file read without --from/--to: every capture counts, whatever its date.
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 

@@ -149,7 +149,14 @@ class ArchiveConfig(_Section):
     # Common Crawl asks for backing off and "no more than once per second" retries.
     cc_index_rate: float = Field(default=1.0, ge=0)
     cc_data_rate: float = Field(default=1.0, ge=0)
-    archives: list[Literal["ia", "cc"]] = Field(default_factory=lambda: ["ia", "cc"])
+    # CC-NEWS (monthly WARC files streamed whole) and the columnar URL index (Parquet partitions).
+    ccnews_url: str = "https://data.commoncrawl.org/"
+    ccindex_url: str = "https://data.commoncrawl.org/"
+    stream_timeout: float = Field(default=60.0, gt=0)  # seconds without a byte before a stream is given up
+    slowdown_retries: int = Field(default=8, ge=0)  # retries of a "503 Slow Down" (or 429) answer
+    slowdown_backoff: float = Field(default=1.0, ge=0)  # first pause before such a retry, doubled each time
+    ccnews_max_record_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)  # larger records skipped unread
+    archives: list[Literal["ia", "cc", "ccnews", "ccindex"]] = Field(default_factory=lambda: ["ia", "cc"])
     cdx_limit: int = Field(default=5000, ge=1)  # captures per CDX query (a page of results)
     max_cdx_pages: int = Field(default=20, ge=1)  # pages of one query followed (Wayback resume keys)
     days_before: int = Field(default=14, ge=0)  # window around a topic's event when no dates are given

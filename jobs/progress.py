@@ -41,18 +41,26 @@ def progress_counts(snapshot: Mapping[str, Any]) -> dict[str, int]:
                   any(k.startswith("errors/") for k in c))
     listings = sum(int(c.get("pages", 0)) for c in per_source.values())
     total = int(snapshot.get("outlets") or 0) or len(per_source)
-    return {
+    counts = {
         "outlets_reached": min(reached, total) if total else reached,
         "outlets": total,
         "pages": listings + int(snapshot.get("fetched", 0)),
         "kept": max(int(snapshot.get("relevant", 0)), int(snapshot.get("indexed", 0))),
         "errors": int(sum((snapshot.get("error_kinds") or {}).values())),
     }
+    archive = snapshot.get("archive") or {}
+    if archive.get("scanned_records"):  # a backfill streaming whole WARC files (CC-NEWS): bytes and records read
+        counts["scanned_records"] = int(archive["scanned_records"])
+        counts["scanned_mb"] = int(archive.get("scanned_bytes", 0) // 1_000_000)
+    return counts
 
 
 def progress_text(label: str, counts: Mapping[str, int]) -> str:
-    return (f"{label}  outlets {counts['outlets_reached']}/{counts['outlets']}  pages {counts['pages']}  "
+    text = (f"{label}  outlets {counts['outlets_reached']}/{counts['outlets']}  pages {counts['pages']}  "
             f"articles kept {counts['kept']}  errors {counts['errors']}")
+    if "scanned_records" in counts:
+        text += f"  scanned {counts['scanned_mb']} MB, {counts['scanned_records']} records"
+    return text
 
 
 class CrawlProgress:

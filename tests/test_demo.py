@@ -34,7 +34,7 @@ def test_demo_backfills_the_2020_pages_then_crawls_and_mails(tmp_path: Path, es_
         assert "\nbackfill: ok" in "\n" + out
         rows = {m.group(1): [int(x) for x in m.groups()[1:]]
                 for m in re.finditer(r"^(archive:\w+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$", out, re.M)}
-        assert set(rows) == {"archive:ia", "archive:cc"}
+        assert set(rows) == {"archive:ia", "archive:cc", "archive:ccnews"}
         assert all(kept > 0 for _, _, kept, _ in rows.values())
         assert "mail received by the local SMTP sink" in out
         raw = next((tmp_path / "out" / "demo" / "mail").glob("*.eml")).read_bytes()
@@ -43,8 +43,12 @@ def test_demo_backfills_the_2020_pages_then_crawls_and_mails(tmp_path: Path, es_
         assert "/2020/" in text  # the backfilled 2020 pages are in the digest
         assert "أرشيف الإنترنت (آلة الزمن)" in text  # and the footer names the archive routes
         store.client.indices.refresh(index=f"{prefix}-demo-*")
-        vias = {d["discovered_via"] for d in store.scan("articles", fields=["discovered_via"])}
-        assert {"archive:ia", "archive:cc", "feed"} <= vias
+        docs = list(store.scan("articles", fields=["discovered_via", "source", "url"]))
+        vias = {d["discovered_via"] for d in docs}
+        assert {"archive:ia", "archive:cc", "archive:ccnews", "feed"} <= vias
+        # CC-NEWS reached a portal in no catalogue entry: its copies are stored under its host.
+        portal = {d["url"] for d in docs if d["source"] == "www.gulf-portal.example"}
+        assert len(portal) == 2 and all(d["discovered_via"] == "archive:ccnews" for d in docs if d["url"] in portal)
     finally:
         store.client.indices.delete(index=f"{prefix}-demo-*", ignore=[404])
         for kind in INDICES:

@@ -34,6 +34,7 @@ from crawler.discovery.archives.warc import WarcEntry, WarcFileError, read_recor
 from crawler.discovery.links import canonical, source_for_url
 from crawler.items import Article
 from crawler.middlewares import RetryAfterTooLong, retry_after_seconds
+from crawler.spiders.ccarchive import CommonCrawlRoutes
 from crawler.spiders.news import PERMANENT, NewsSpider, now_iso
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ MAX_ITEMS_IN_FLIGHT = 32
 MAX_RUN_ERRORS = 20  # error messages kept for the run record
 
 
-class BackfillSpider(NewsSpider):
+class BackfillSpider(CommonCrawlRoutes, NewsSpider):
     """One backfill over web archives and local WARC files.
 
     Args (besides NewsSpider's):
@@ -160,6 +161,12 @@ class BackfillSpider(NewsSpider):
                     yield self._index_request(url, self.parse_wayback_cdx, src.name, IA, key, page=1, prefix=prefix)
         if "cc" in self.archives:
             yield self._index_request(self.archive.cc_index_url, self.parse_collinfo, None, CC, None)
+        if "ccnews" in self.archives:  # crawler/spiders/ccarchive.py
+            async for article in self.ccnews_articles():
+                yield article
+        if "ccindex" in self.archives:
+            async for request in self.ccindex_requests():
+                yield request
         # Scrapy does not wait for the pipelines of items yielded here (scrapy/scrapy#7029): the spider
         # would close, and its worker pool shut down, under the last WARC records. start() ends only
         # once they have left the pipelines, so the engine cannot find the spider idle before that.

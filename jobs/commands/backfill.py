@@ -34,8 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--to", dest="end", type=lambda v: parse_day(v, end=True), metavar="DATE", help="window end (a date: its whole day)")
     p.add_argument("--topic", metavar="T", help="topic (default: default_topic); its event dates give the window")
     p.add_argument("--source", action="append", dest="sources", metavar="NAME", help="only this outlet (repeatable)")
-    p.add_argument("--archive", action="append", dest="archives", choices=["ia", "cc"],
-                   help="ia = Internet Archive Wayback Machine, cc = Common Crawl (repeatable; default: archive.archives)")
+    p.add_argument("--archive", action="append", dest="archives", choices=["ia", "cc", "ccnews", "ccindex"],
+                   help="ia = Internet Archive Wayback Machine, cc = Common Crawl's CDX index, ccnews = CC-NEWS files "
+                        "streamed whole (any host), ccindex = Common Crawl's columnar index by language and URL words "
+                        "(repeatable; default: archive.archives)")
     p.add_argument("--warc", action="append", dest="warcs", metavar="FILE", help="a local WARC file, gzip or not (repeatable)")
     p.set_defaults(func=run)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import shutil
+import tempfile
 from pathlib import Path
 
 from crawler.config import Config
@@ -137,18 +139,25 @@ def _backfill_2020(cfg: Config, site_base: str) -> dict:
     from crawler.backfill import plan_backfill
     from jobs import tasks
     from jobs.fixture_archive import fixture_archive
+    from jobs.fixture_ccnews import fixture_ccnews
 
     archive = fixture_archive(site_base).start()
+    news_root = tempfile.mkdtemp(prefix="rasad-ccnews-")
+    news = fixture_ccnews(site_base, Path(news_root)).start()
     try:
         a = cfg.archive
         a.wayback_cdx_url, a.wayback_replay_url = archive.cdx_url("ia"), archive.replay_url("ia")
         a.cc_index_url, a.cc_data_url = archive.cc_index_url, archive.cc_data_url
+        a.ccnews_url = news.url  # CC-NEWS: a portal in no catalogue entry republishing the coverage
         a.wayback_cdx_rate = a.wayback_replay_rate = a.cc_index_rate = a.cc_data_rate = 0.0  # loopback: no pause
-        log.info("demo: local web archive at %s (Wayback) and %s (Common Crawl)", archive.base, archive.data_base)
-        plan = plan_backfill(cfg, start=None, end=None, topic=None, archives=["ia", "cc"], warc_files=None,
+        log.info("demo: local web archive at %s (Wayback), %s (Common Crawl), %s (CC-NEWS)", archive.base,
+                 archive.data_base, news.url)
+        plan = plan_backfill(cfg, start=None, end=None, topic=None, archives=["ia", "cc", "ccnews"], warc_files=None,
                              source_names=None)
         return tasks.backfill(cfg, plan, trigger="demo")
     finally:
+        news.stop()
+        shutil.rmtree(news_root, ignore_errors=True)
         archive.stop()
 
 
