@@ -416,6 +416,27 @@ class Store:
         docs.sort(key=lambda d: (d.get("published_at") or d.get("indexed_at") or "", d["id"]))
         return docs
 
+    def search_hits(self, body: dict[str, Any], kind: str = "articles") -> tuple[int, list[dict[str, Any]]]:
+        """One page of a search request (a plain dict body: query, sort, size, highlight, _source).
+
+        Returns (total matches, hits); each hit is its _source with "id", "score" and "highlight"
+        (field -> fragments). No such index yet: (0, []). The body goes in as keyword arguments,
+        which the 7.17 client and the 8/9 clients all accept for these search body fields.
+        """
+        self._ensure_compat()
+        index = self.aliases[kind]
+        if index in _UNREFRESHED:
+            self.refresh(kind)
+        try:
+            result = self.client.search(index=index, **body)["hits"]
+        except NotFoundError:
+            return 0, []
+        total = result.get("total") or 0
+        count = int(total["value"] if isinstance(total, dict) else total)
+        hits = [{"id": h["_id"], "score": h.get("_score"), "highlight": h.get("highlight") or {}, **h.get("_source", {})}
+                for h in result["hits"]]
+        return count, hits
+
     def search_text(self, text: str, size: int = 10) -> list[dict[str, Any]]:
         """Full-text search of title, lead and body through the Arabic analyser."""
         self._ensure_compat()

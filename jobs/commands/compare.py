@@ -48,6 +48,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+# The readable sections of a comparison, in the order they are printed (`rasad compare`, `rasad show`).
+SECTIONS = (
+    ("shared", "facts_shared"),
+    ("conflicting", "facts_conflicting"),
+    ("other edition", "facts_other_edition"),
+    ("missing", "facts_missing"),
+    ("novel", "novel_sentences"),
+)
+
+
+def comparison_lines(row: dict) -> list[str]:
+    """A comparison (a `--json` row or a stored article) as indented `label: value` lines, one per fact or sentence."""
+    return [f"  {label}: {value}" for label, key in SECTIONS for value in row.get(key) or []]
+
+
 def load_reference(config: Config, topic_name: str | None = None) -> Reference:
     """The prepared reference of a configured topic."""
     from crawler.text.compare import Reference
@@ -136,10 +151,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
             continue
         else:
             print(f"{source}\t{row['relation']}\tsimilarity {row['similarity']:.2f}")
-            for label, key in (("shared", "facts_shared"), ("conflicting", "facts_conflicting"),
-                               ("other edition", "facts_other_edition")):
-                for fact in row[key]:
-                    print(f"  {label}: {fact}")
+            for line in comparison_lines(row):
+                print(line)
     if failed:
         report_error("compare", f"{failed} of {len(args.inputs)} inputs failed")
     return 1 if failed else 0
