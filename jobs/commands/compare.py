@@ -96,6 +96,7 @@ def compare_article_dict(doc: dict, reference: Reference, thresholds: CompareCon
 def reindex(config: Config, reference: Reference, batch: int = 500) -> int:
     """Recompute comparison fields and story clusters of all stored articles of the topic."""
     from crawler.text.clusters import StoryIndex
+    from crawler.text.compare import article_text
     from jobs.context import open_store
 
     store = open_store(config)
@@ -105,7 +106,9 @@ def reindex(config: Config, reference: Reference, batch: int = 500) -> int:
     docs = sorted(store.scan("articles", query={"term": {"topic": reference.topic}}), key=lambda d: (d.get("published_at") or "", d["id"]))
     for doc in docs:
         fields = compare_article_dict(doc, reference, config.compare)
-        fields["story_id"] = stories.add(doc["id"], "\n".join((doc.get("title") or "", doc.get("body") or "")))
+        # The text a crawl signs (crawler.pipelines.ComparePipeline), so stored story keys match a crawl's.
+        fields["story_id"] = stories.add(doc["id"], article_text(doc.get("lead") or "", doc.get("body") or ""))
+        fields["story_keys"] = stories.keys_of(doc["id"])
         updates[doc["id"]] = fields
         if len(updates) >= batch:
             done += store.update_articles(updates).indexed
