@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from crawler.discovery.links import canonical
 from crawler.items import doc_id_for
 
 SORTS = ("newest", "relevance")
@@ -105,6 +104,8 @@ def article_lookup_body(key: str) -> tuple[str | None, dict[str, Any]]:
     key = key.strip()
     if _ID.fullmatch(key):
         return key, {"query": {"ids": {"values": [key]}}, "size": 1}
+    from crawler.discovery.links import canonical  # imports Scrapy: only when a URL is looked up
+
     urls = sorted({key, canonical(key)})
     ids = [doc_id_for(u) for u in urls]
     should = [{"terms": {"url": urls}}, {"terms": {"canonical_url": urls}}, {"ids": {"values": ids}}]

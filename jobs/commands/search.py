@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import UTC, datetime
 from typing import Any
 
 from crawler.config import Config
@@ -37,10 +38,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def date_label(doc: dict[str, Any]) -> str:
-    from reports.digest import parse_time
-
-    when = parse_time(doc.get("published_at"))
-    return when.strftime("%Y-%m-%d %H:%M") if when else "undated"
+    """The publication date in UTC ("2020-11-23 01:00"), or "undated"."""
+    try:
+        when = datetime.fromisoformat(str(doc.get("published_at") or "").replace("Z", "+00:00"))
+    except ValueError:
+        return "undated"
+    when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    return when.strftime("%Y-%m-%d %H:%M")
 
 
 def outlet_label(doc: dict[str, Any]) -> str:
