@@ -183,3 +183,26 @@ def test_query_body_is_plain_dicts_for_any_server_version() -> None:
     body = search_body("المؤتمرات", sort="relevance", limit=5)
     assert body["size"] == 5 and body["sort"][0] == "_score"
     assert json.loads(json.dumps(body)) == body  # nothing but JSON: the same request on 7.10 and 9.x
+
+
+def test_no_match_here_but_in_the_demo_indices_says_where(store: Store, config: Config, capsys) -> None:
+    """After `make run` the articles are in `<prefix>-demo-*`: the empty answer points there, accurately."""
+    demo_cfg = config.model_copy(deep=True)
+    demo_cfg.elasticsearch.index_prefix = f"{config.elasticsearch.index_prefix}-demo"
+    demo = Store(demo_cfg)
+    demo.init()
+    try:
+        demo.index_articles([_doc(*ROWS[0], config=config), _doc(*ROWS[5], config=config)])
+        demo.refresh()
+        code, out, _ = _cli(config, capsys, "search", "المؤتمرات")
+        assert code == 0
+        assert out.splitlines()[1] == (f"hint: 1 article of `rasad demo` matches in {demo_cfg.elasticsearch.index_prefix}"
+                                       f"-articles; search them with: RASAD_INDEX_PREFIX="
+                                       f"{demo_cfg.elasticsearch.index_prefix} rasad search 'المؤتمرات'")
+        code, out, _ = _cli(config, capsys, "search", "كرة السلة والتنس")  # nothing in the demo either: no hint
+        assert code == 0 and len(out.splitlines()) == 1
+    finally:
+        demo.client.indices.delete(index=f"{demo_cfg.elasticsearch.index_prefix}-*", ignore=[404])
+        for kind in ("articles", "runs", "digests", "seen"):
+            demo.client.indices.delete_index_template(name=f"{demo_cfg.elasticsearch.index_prefix}-{kind}", ignore=[404])
+        demo.close()

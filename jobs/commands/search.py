@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -98,6 +99,23 @@ def print_hit(out: Printer, hit: dict[str, Any]) -> None:
     out.line(f"  id {hit['id']}  story {hit.get('story_id') or '-'}", style="dim")
 
 
+def demo_matches(config: Config, body: dict[str, Any]) -> int:
+    """How many articles of `rasad demo` (its own indices, `<prefix>-demo-*`) match the same search; 0 if none."""
+    from crawler.store import Store
+
+    if config.elasticsearch.index_prefix.endswith("-demo"):
+        return 0
+    demo = config.model_copy(deep=True)
+    demo.elasticsearch.index_prefix = f"{config.elasticsearch.index_prefix}-demo"
+    store = Store(demo)
+    try:
+        return store.search_hits({**body, "size": 0})[0]
+    except Exception:  # noqa: BLE001 - only a hint
+        return 0
+    finally:
+        store.close()
+
+
 def run(args: argparse.Namespace, config: Config) -> int:
     from jobs.context import open_store
     from reports.search import SearchFilters, search_body
@@ -112,12 +130,18 @@ def run(args: argparse.Namespace, config: Config) -> int:
     store = open_store(config, wait=WAIT_S)
     try:
         total, hits = store.search_hits(body)
+        in_demo = demo_matches(config, body) if not hits else 0
     finally:
         store.close()
     if not hits:
         narrowed = " with these filters" if any(vars(filters).values()) else ""
-        print(f"no stored article matches {args.query!r}{narrowed} (index {store.articles})",
-              file=sys.stderr if args.json else sys.stdout)
+        where = sys.stderr if args.json else sys.stdout
+        print(f"no stored article matches {args.query!r}{narrowed} (index {store.articles})", file=where)
+        if in_demo:
+            demo = f"{config.elasticsearch.index_prefix}-demo"
+            print(f"hint: {in_demo} article{'s' if in_demo != 1 else ''} of `rasad demo` "
+                  f"match{'es' if in_demo == 1 else ''} in {demo}-articles; "
+                  f"search them with: RASAD_INDEX_PREFIX={demo} rasad search {shlex.quote(args.query)}", file=where)
         return EXIT_OK
     if args.json:
         for hit in hits:
