@@ -307,6 +307,26 @@ What changed:
   scans page by 5,000 documents."""
 
 
+def search(n: int) -> Section:
+    def run(config: Config) -> Iterator[Item]:
+        from bench.bench_search import QUERY, bench_search
+
+        r = bench_search(config, n)
+        for name, what in (("all", "every article matches, newest 20 of them"),
+                           ("filtered", "--source xinhua --relation copy")):
+            q = r[name]
+            yield (f"`rasad search {QUERY}` on {n:,} stored articles ({what}; {q['matches']:,} matches): body, "
+                   "Store.search_hits and printing, in-process; anchor: one raw client.search of the same body, "
+                   "alternating",
+                   f"Rasad p50 {q['p50']:.0f} ms, p95 {q['p95']:.0f} ms; raw search p50 {q['raw_p50']:.0f} ms, "
+                   f"p95 {q['raw_p95']:.0f} ms (ratio at p50 {q['p50'] / q['raw_p50']:.2f}x)")
+        yield (f"`rasad search {QUERY}` as a command (a new process, interpreter start-up included), {n:,} stored "
+               "articles, median of 5",
+               f"{r['process_median_s']:.2f} s (fastest {r['process_fastest_s']:.2f} s)")
+
+    return run
+
+
 def all_sections(sizes: Sizes) -> list[tuple[str, Section]]:
     return [
         ("start-up", startup(sizes.startup_runs)),
@@ -316,4 +336,5 @@ def all_sections(sizes: Sizes) -> list[tuple[str, Section]]:
         ("story clusters", clusters(sizes.cluster_sizes)),
         ("digest", digest(sizes.digest_articles)),
         ("bulk indexing", bulk_indexing(sizes.bulk_docs, sizes.bulk_chunks)),
+        ("search", search(sizes.digest_articles)),
     ]

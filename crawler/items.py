@@ -42,6 +42,7 @@ class Article:
     similarity: float | None = None
     relation: str | None = None
     story_id: str | None = None
+    story_keys: list[str] = field(default_factory=list)  # LSH band keys of the text (crawler.text.clusters)
     facts_shared: list[str] = field(default_factory=list)
     facts_conflicting: list[str] = field(default_factory=list)
     facts_missing: list[str] = field(default_factory=list)

@@ -281,6 +281,7 @@ class ComparePipeline(_Stage):
         item.facts_other_edition = c.facts_other_edition
         item.novel_sentences = c.novel_sentences
         item.story_id = str(self.stories.add(item.doc_id, text, sig=sig))
+        item.story_keys = self.stories.keys_of(item.doc_id)  # finds stored copies of any date (crawler.stories)
         self.stats.inc_value(f"rasad/relation/{c.relation}")
         self.stats.inc_value("rasad/time/compare", seconds + time.perf_counter() - started)
         return item
@@ -296,9 +297,12 @@ class StorePipeline(_Stage):
     """
 
     def __init__(self, crawler: Crawler):
+        from crawler.stories import StoredStories
+
         super().__init__(crawler)
         self.config = config_of(crawler)
         self.batch_size = crawler.settings.getint("RASAD_STORE_BATCH", 50)
+        self.stories = StoredStories()  # one story per text, whatever the dates (used by the writing thread only)
         self.batch: list[Article] = []
         self.store: Any = None
         self._writes: Deferred = succeed(None)  # the tail of the chain of background writes
@@ -344,6 +348,7 @@ class StorePipeline(_Stage):
         started = time.perf_counter()
         result, spool_failed = IndexResult(), False
         if batch:
+            self.stories.resolve(batch, self.store)
             try:
                 result = self.store.index_articles(batch)
             except SpoolError as exc:

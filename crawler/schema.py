@@ -70,6 +70,7 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     "similarity": {"type": "float"},
     "relation": KEYWORD,
     "story_id": KEYWORD,
+    "story_keys": KEYWORD,  # LSH band keys: stored near-duplicates of any date are found by these
     "facts_shared": KEYWORD,
     "facts_conflicting": KEYWORD,
     "facts_missing": KEYWORD,

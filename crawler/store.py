@@ -36,6 +36,7 @@ VALIDATOR_FIELDS = ("etag", "last_modified", "window_since")
 # Bulk requests in flight at once for one write (as helpers.parallel_bulk's default thread_count):
 # one request at a time left the node idle while the client built and parsed each one.
 BULK_THREADS = 4
+STORY_KEYS_PER_QUERY = 1000  # one should clause per key: below indices.query.bool.max_clause_count (1024)
 # Indices this process wrote to since it last refreshed them. A read refreshes only those: a forced
 # refresh before every scan cost the digest query a third of its time. Writes from another process
 # (a crawl) are refreshed by that process when it finishes (StorePipeline.close_spider).
@@ -415,6 +416,49 @@ class Store:
         docs = list(self.scan("articles", query=query))
         docs.sort(key=lambda d: (d.get("published_at") or d.get("indexed_at") or "", d["id"]))
         return docs
+
+    def search_hits(self, body: dict[str, Any], kind: str = "articles") -> tuple[int, list[dict[str, Any]]]:
+        """One page of a search request (a plain dict body: query, sort, size, highlight, _source).
+
+        Returns (total matches, hits); each hit is its _source with "id", "score" and "highlight"
+        (field -> fragments). No such index yet: (0, []). The body goes in as keyword arguments,
+        which the 7.17 client and the 8/9 clients all accept for these search body fields.
+        """
+        self._ensure_compat()
+        index = self.aliases[kind]
+        if index in _UNREFRESHED:
+            self.refresh(kind)
+        try:
+            result = self.client.search(index=index, **body)["hits"]
+        except NotFoundError:
+            return 0, []
+        total = result.get("total") or 0
+        count = int(total["value"] if isinstance(total, dict) else total)
+        hits = [{"id": h["_id"], "score": h.get("_score"), "highlight": h.get("highlight") or {}, **h.get("_source", {})}
+                for h in result["hits"]]
+        return count, hits
+
+    def story_candidates(self, keys: Iterable[str], exclude_ids: Iterable[str] = (), size: int = 500) -> list[dict[str, Any]]:
+        """Stored articles sharing at least one LSH band key (`story_keys`) with `keys`, any date.
+
+        With their lead, body, story id, keys and publication date, for the caller to confirm; those
+        sharing the most keys first (a constant score per shared key), at most `size` per request of
+        up to STORY_KEYS_PER_QUERY keys (under the default limit of 1024 clauses of a query).
+        """
+        ordered = sorted(set(keys))
+        must_not = [{"ids": {"values": list(exclude_ids)}}]
+        found: dict[str, dict[str, Any]] = {}
+        for i in range(0, len(ordered), STORY_KEYS_PER_QUERY):
+            chunk = ordered[i : i + STORY_KEYS_PER_QUERY]
+            body = {
+                "query": {"bool": {"should": [{"constant_score": {"filter": {"term": {"story_keys": k}}}} for k in chunk],
+                                   "minimum_should_match": 1, "must_not": must_not}},
+                "size": size,
+                "_source": ["lead", "body", "story_id", "story_keys", "published_at"],
+            }
+            for hit in self.search_hits(body)[1]:
+                found.setdefault(hit["id"], hit)
+        return list(found.values())
 
     def search_text(self, text: str, size: int = 10) -> list[dict[str, Any]]:
         """Full-text search of title, lead and body through the Arabic analyser."""

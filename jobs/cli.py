@@ -32,6 +32,8 @@ COMMAND_MODULES = [
     "schedule",
     "extract",
     "compare",
+    "search",
+    "show",
     "sources",
     "kibana",
     "demo",

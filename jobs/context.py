@@ -27,12 +27,19 @@ def ensure_elasticsearch(config: Config, *, start_local: bool = True) -> None:
 
 
 def open_store(config: Config, *, start_local: bool = True, wait: float = 30.0) -> Store:
-    """A Store on a reachable cluster (the local node is started if needed)."""
-    from crawler.store import Store, wait_for
+    """A Store on a reachable cluster (the local node is started if needed).
+
+    `wait` 0: one ping, no waiting (a read command such as `rasad search` answers at once).
+    """
+    from crawler.store import Store, StoreError, wait_for
 
     ensure_elasticsearch(config, start_local=start_local)
     store = Store(config)
-    wait_for(store, timeout=wait)
+    if wait > 0:
+        wait_for(store, timeout=wait)
+    elif not store.ping():
+        store.close()
+        raise StoreError(f"Elasticsearch at {config.elasticsearch.display_url} did not answer")
     return store
 
 

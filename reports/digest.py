@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shlex
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -113,6 +114,17 @@ class Digest:
     omitted: int = 0  # articles counted but not listed (digest.max_articles)
     # What each discovery route found in the period's crawls and backfills (crawler.found rows).
     routes: tuple[dict[str, Any], ...] = ()
+    search_query: str = ""  # the words of the `rasad search` hint shown when there is no Kibana to link to
+
+    @property
+    def has_kibana(self) -> bool:
+        """True when the digest links to Kibana (a Kibana URL was configured and answered)."""
+        return bool(self.links)
+
+    def search_command(self, relation: str | None = None) -> str:
+        """The terminal command that lists these articles without Kibana (`rasad search ...`)."""
+        command = f"rasad search {shlex.quote(self.search_query or self.topic)}"
+        return f"{command} --relation {relation}" if relation else command
 
     @property
     def route_rows(self) -> list[tuple[str, dict[str, Any]]]:
@@ -138,8 +150,8 @@ class Digest:
 
     @property
     def relation_rows(self) -> list[tuple[str, str, int, str]]:
-        """(relation, Arabic label, count, Kibana link) for the summary table."""
-        return [(r, RELATION_LABELS[r], getattr(self.counts, r), self.links[r]) for r in RELATIONS]
+        """(relation, Arabic label, count, Kibana link or "" without Kibana) for the summary table."""
+        return [(r, RELATION_LABELS[r], getattr(self.counts, r), self.links.get(r, "")) for r in RELATIONS]
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -286,10 +298,11 @@ def build_digest(
     topic: str,
     period_start: datetime,
     period_end: datetime,
-    kibana_url: str,
+    kibana_url: str | None,
     max_articles: int | None = None,
     data_view: str = DATA_VIEW,
     routes: Iterable[Mapping[str, Any]] = (),
+    search_query: str = "",
 ) -> Digest:
     """The digest of a period from stored article documents (each with its "id").
 
@@ -297,10 +310,12 @@ def build_digest(
         articles: documents as returned by Store.search_articles.
         topic: topic name (goes into the id and the Kibana links).
         period_start, period_end: the period [start, end) the articles were selected for.
-        kibana_url: base URL of Kibana for the Discover links.
+        kibana_url: base URL of Kibana for the Discover links; None or "" (no Kibana answering): no
+            links, the digest shows the `rasad search` command instead.
         max_articles: list at most this many articles (all are counted and reported).
         data_view: the Kibana data view of the articles (`<index prefix>-articles`) for the links.
         routes: per-route rows (crawler.found) of the period's crawl and backfill runs, for the footer.
+        search_query: the words of that command (the topic's first keyword).
     """
     docs = sorted(articles, key=lambda d: str(d["id"]))
     entries = [_entry(d) for d in docs]
@@ -315,8 +330,10 @@ def build_digest(
         **{r: relations.get(r, 0) for r in RELATIONS},
     )
     link = {"topic": topic, "period_start": period_start, "period_end": period_end, "data_view": data_view}
-    links = {"all": kibana_discover_url(kibana_url, **link)}
-    links.update({r: kibana_discover_url(kibana_url, relation=r, **link) for r in RELATIONS})
+    links: dict[str, str] = {}
+    if kibana_url:
+        links["all"] = kibana_discover_url(kibana_url, **link)
+        links.update({r: kibana_discover_url(kibana_url, relation=r, **link) for r in RELATIONS})
     listed, omitted = truncate_stories(stories, max_articles)
     return Digest(
         topic=topic,
@@ -330,4 +347,5 @@ def build_digest(
         article_ids=[e.id for e in entries],
         omitted=omitted,
         routes=tuple(dict(r) for r in routes),
+        search_query=search_query,
     )

@@ -19,6 +19,7 @@ from crawler.config import Config
 from crawler.store import Store
 from reports.chart import timeline_png
 from reports.digest import Digest, build_digest, digest_id_for, parse_time
+from reports.kibana_probe import kibana_answers
 from reports.mail import DeliveryError, build_message, send_message
 from reports.render import render_html, render_text, subject_for
 
@@ -172,15 +173,19 @@ def make_digest(
     # Articles of *other* digests are excluded; this digest's own stay, so a re-run reproduces it.
     reported = {i for d in known if d.get("digest_id") != digest_id for i in d.get("article_ids") or []}
     articles = store.search_articles(start, end, topic=topic_name, exclude_ids=reported)
+    kibana = config.digest.kibana_url
+    keywords = config.topic(topic_name).keywords
     digest = build_digest(
         articles,
         topic=topic_name,
         period_start=start,
         period_end=end,
-        kibana_url=config.digest.kibana_url,
+        # Links only to a Kibana that answers now; otherwise the digest says how to search (`rasad search`).
+        kibana_url=kibana if kibana and kibana_answers(kibana) else None,
         max_articles=config.digest.max_articles,
         data_view=f"{config.elasticsearch.index_prefix}-articles",
         routes=period_routes(store, start, end),
+        search_query=keywords[0] if keywords else "",
     )
     if preview:
         files, _ = write_files(config, digest)

@@ -127,7 +127,7 @@ def test_every_section_runs_and_the_report_is_written(config: Config, tmp_path: 
     assert not [r for r in rows if r[1] == "FAILED"], rows
     sections = {s for s, _, _ in rows}
     assert sections == {"start-up", "extraction", "crawl pipeline", "before / after", "story clusters", "digest",
-                        "bulk indexing"}
+                        "bulk indexing", "search"}
     assert all(NUMBER.search(value) for _, _, value in rows)
     assert any("outputs identical: yes" in value for _, _, value in rows)
     assert {name for name, _ in blocks} == {"start-up", "extraction", "crawl pipeline", "before / after"}
@@ -135,3 +135,12 @@ def test_every_section_runs_and_the_report_is_written(config: Config, tmp_path: 
     _write(out, rows, blocks, argparse.Namespace(quick=True), 1.0)
     text = out.read_text(encoding="utf-8")
     assert "| section | measurement | value |" in text and "- machine:" in text and "## before / after" in text
+
+
+@pytest.mark.es
+def test_search_section_measures_the_command_beside_a_raw_query(config: Config) -> None:
+    from bench.bench_search import bench_search
+
+    r = bench_search(config, 60, repeats=2, process_runs=1)
+    assert r["all"]["matches"] == 60 and 0 < r["filtered"]["matches"] < 60
+    assert r["all"]["p50"] > 0 and r["all"]["raw_p50"] > 0 and r["process_median_s"] > 0

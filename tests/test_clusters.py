@@ -61,3 +61,23 @@ def test_a_signature_made_in_another_process_is_the_same() -> None:
     index = StoryIndex()
     index.add("a", text)
     assert index.add("b", "", sig=signature(text)) == "a"  # joins by the given signature, not by the text
+
+
+def test_band_keys_match_exactly_when_lsh_would_pair_the_texts():
+    """The stored story keys (crawler.stories looks stored articles up by them) are the LSH's own bands."""
+    from datasketch import MinHashLSH
+
+    from crawler.text.clusters import NUM_PERM, THRESHOLD, band_keys, signature
+
+    docs = dict(_docs())
+    index, lsh = StoryIndex(), MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    for doc_id, text in docs.items():
+        index.add(doc_id, text)
+        lsh.insert(doc_id, signature(text))
+    keys = {doc_id: set(index.keys_of(doc_id)) for doc_id in docs}
+    assert all(len(k) == 14 for k in keys.values())  # 14 bands of 4 rows: threshold 0.5, 64 permutations
+    assert keys["unrelated_11"] == set(band_keys(signature(docs["unrelated_11"])))  # same in any process
+    for doc_id, text in docs.items():
+        candidates = {c for c in lsh.query(signature(text)) if c != doc_id}
+        assert candidates == {o for o in docs if o != doc_id and keys[o] & keys[doc_id]}, doc_id
+    assert index.keys_of("not indexed") == []

@@ -23,6 +23,7 @@ from reports.digest import build_digest
 from reports.render import render_html, render_text
 from reports.service import make_digest, send_pending
 from tests.digest_helpers import TOPIC, sample_articles
+from tests.kibana_helpers import kibana_server
 
 P0 = datetime(2026, 11, 26, tzinfo=UTC)
 P1 = datetime(2026, 11, 27, tzinfo=UTC)
@@ -114,7 +115,9 @@ def test_preview_is_not_recorded_and_its_articles_go_into_the_next_real_digest(c
 @pytest.mark.es
 def test_kibana_links_point_at_the_configured_prefix(config, store) -> None:
     store.index_articles(sample_articles(P0 + timedelta(hours=1)))
-    outcome = make_digest(config, store, since=P0, until=P1, now=P1)
+    with kibana_server() as (url, _):  # links are written only for a Kibana that answers
+        config.digest.kibana_url = url
+        outcome = make_digest(config, store, since=P0, until=P1, now=P1)
     html = unescape(unquote(next(Path(f) for f in outcome.files if f.endswith(".html")).read_text(encoding="utf-8")))
     prefix = config.elasticsearch.index_prefix
     assert f"index:'{prefix}-articles'" in html and "index:'rasad-articles'" not in html

@@ -48,6 +48,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+# The readable sections of a comparison, in the order they are printed (`rasad compare`, `rasad show`).
+SECTIONS = (
+    ("shared", "facts_shared"),
+    ("conflicting", "facts_conflicting"),
+    ("other edition", "facts_other_edition"),
+    ("missing", "facts_missing"),
+    ("novel", "novel_sentences"),
+)
+
+
+def comparison_lines(row: dict) -> list[str]:
+    """A comparison (a `--json` row or a stored article) as indented `label: value` lines, one per fact or sentence."""
+    return [f"  {label}: {value}" for label, key in SECTIONS for value in row.get(key) or []]
+
+
 def load_reference(config: Config, topic_name: str | None = None) -> Reference:
     """The prepared reference of a configured topic."""
     from crawler.text.compare import Reference
@@ -81,6 +96,7 @@ def compare_article_dict(doc: dict, reference: Reference, thresholds: CompareCon
 def reindex(config: Config, reference: Reference, batch: int = 500) -> int:
     """Recompute comparison fields and story clusters of all stored articles of the topic."""
     from crawler.text.clusters import StoryIndex
+    from crawler.text.compare import article_text
     from jobs.context import open_store
 
     store = open_store(config)
@@ -90,7 +106,9 @@ def reindex(config: Config, reference: Reference, batch: int = 500) -> int:
     docs = sorted(store.scan("articles", query={"term": {"topic": reference.topic}}), key=lambda d: (d.get("published_at") or "", d["id"]))
     for doc in docs:
         fields = compare_article_dict(doc, reference, config.compare)
-        fields["story_id"] = stories.add(doc["id"], "\n".join((doc.get("title") or "", doc.get("body") or "")))
+        # The text a crawl signs (crawler.pipelines.ComparePipeline), so stored story keys match a crawl's.
+        fields["story_id"] = stories.add(doc["id"], article_text(doc.get("lead") or "", doc.get("body") or ""))
+        fields["story_keys"] = stories.keys_of(doc["id"])
         updates[doc["id"]] = fields
         if len(updates) >= batch:
             done += store.update_articles(updates).indexed
@@ -136,10 +154,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
             continue
         else:
             print(f"{source}\t{row['relation']}\tsimilarity {row['similarity']:.2f}")
-            for label, key in (("shared", "facts_shared"), ("conflicting", "facts_conflicting"),
-                               ("other edition", "facts_other_edition")):
-                for fact in row[key]:
-                    print(f"  {label}: {fact}")
+            for line in comparison_lines(row):
+                print(line)
     if failed:
         report_error("compare", f"{failed} of {len(args.inputs)} inputs failed")
     return 1 if failed else 0
