@@ -67,7 +67,7 @@ def test_demo_is_quiet_labels_expected_failures_and_keeps_every_mail(es_url: str
         digest = _rasad(cfg_path, es_url, "digest")
         assert digest.returncode == 0, digest.stdout + digest.stderr
         assert "0 articles" in digest.stdout
-        assert f"RASAD_INDEX_PREFIX={prefix}-demo rasad digest" in digest.stdout
+        assert f"RASAD_INDEX_PREFIX={prefix}-demo .venv/bin/rasad digest --since 30d --all" in digest.stdout
         assert "nothing will be sent" in digest.stdout
     finally:
         store = Store(config)

@@ -79,7 +79,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     print(f"backfill {result['run_id']}: {result['status']} in {result.get('duration_s', 0):.1f}s, window {window}, "
           f"archives {','.join(plan.archives) or '-'}, WARC files {len(plan.warc_files)}")
     print(summary(result))
-    return exit_code(result["status"])
+    return tasks.exit_status(exit_code(result["status"]))
 
 
 def summary(result: dict) -> str:

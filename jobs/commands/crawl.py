@@ -123,7 +123,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(f"GDELT {query!r}: " + ", ".join(f"{k}={int(v)}" for k, v in sorted(counts.items())))
     for err in result.get("errors") or []:
         print(f"  {err}", file=sys.stderr)
-    return exit_code(result["status"])  # 0 ok, 3 partial, 1 failed or interrupted
+    return tasks.exit_status(exit_code(result["status"]))  # 0 ok, 3 partial, 1 failed or stopped, 130 Ctrl-C
 
 
 def crawl_line(result: Mapping) -> str:
