@@ -59,15 +59,18 @@ EXPECTED_NOTE = ("exp. = expected: the fixture site fails these on purpose (page
                  "and a truncated page, a redirect loop, a page robots.txt disallows, a missing feed)")
 
 
-def expected_failures() -> dict[str, int]:
-    """Per outlet, the failed requests the fixture site provokes deliberately (from its manifest)."""
+def expected_failures() -> dict[str, dict[str, int]]:
+    """Per outlet, the unreadable pages and failed requests the fixture site provokes deliberately (its manifest)."""
     from jobs.fixture_site import SITE_DIR
 
     manifest = json.loads((SITE_DIR / "manifest.json").read_text(encoding="utf-8"))
-    counts = {name: sum(1 for kind in outlet["feeds"] if kind == "404") for name, outlet in manifest["outlets"].items()}
+    counts = {name: {"unreadable": 0, "failed": sum(1 for kind in outlet["feeds"] if kind == "404")}
+              for name, outlet in manifest["outlets"].items()}
     for article in manifest["articles"]:
         if article["kind"] in ("broken", "disallowed"):
-            counts[article["outlet"]] = counts.get(article["outlet"], 0) + 1
+            # An empty or truncated page answers 200 and yields no text; the others get no usable answer.
+            column = "unreadable" if article.get("status") in ("empty", "truncated") else "failed"
+            counts.setdefault(article["outlet"], {"unreadable": 0, "failed": 0})[column] += 1
     return counts
 
 
