@@ -113,11 +113,19 @@ class Digest:
     omitted: int = 0  # articles counted but not listed (digest.max_articles)
     # What each discovery route found in the period's crawls and backfills (crawler.found rows).
     routes: tuple[dict[str, Any], ...] = ()
+    # Routes switched off in the configuration (google-news unless crawl.google_news): never "dry".
+    off_routes: frozenset[str] = frozenset()
 
     @property
     def route_rows(self) -> list[tuple[str, dict[str, Any]]]:
-        """(Arabic route name, counts) for the footer; a route that found nothing is flagged dry."""
-        return [(ROUTE_LABELS.get(r["route"], OTHER_ROUTE), r) for r in self.routes]
+        """(Arabic route name, counts + state) for the footer: state "off" for a route switched off, "dry"
+        for one that was on and found nothing, "" otherwise."""
+        rows = []
+        for r in self.routes:
+            state = "off" if r["route"] in self.off_routes and not r.get("discovered") else (
+                "" if r.get("discovered") else "dry")
+            rows.append((ROUTE_LABELS.get(r["route"], OTHER_ROUTE), {**r, "state": state}))
+        return rows
 
     @property
     def digest_id(self) -> str:
@@ -289,6 +297,7 @@ def build_digest(
     max_articles: int | None = None,
     data_view: str = DATA_VIEW,
     routes: Iterable[Mapping[str, Any]] = (),
+    off_routes: Iterable[str] = (),
 ) -> Digest:
     """The digest of a period from stored article documents (each with its "id").
 
@@ -300,6 +309,7 @@ def build_digest(
         max_articles: list at most this many articles (all are counted and reported).
         data_view: the Kibana data view of the articles (`<index prefix>-articles`) for the links.
         routes: per-route rows (crawler.found) of the period's crawl and backfill runs, for the footer.
+        off_routes: routes switched off in the configuration: the footer says "off", not "found nothing".
     """
     docs = sorted(articles, key=lambda d: str(d["id"]))
     entries = [_entry(d) for d in docs]
@@ -329,4 +339,5 @@ def build_digest(
         article_ids=[e.id for e in entries],
         omitted=omitted,
         routes=tuple(dict(r) for r in routes),
+        off_routes=frozenset(off_routes),
     )

@@ -140,6 +140,17 @@ def period_routes(store: Store, start: datetime, end: datetime) -> list[dict[str
     return add_up((r for run in runs for r in run.get("routes") or []), "route")
 
 
+def off_routes(config: Config, topic: str) -> set[str]:
+    """The crawl's discovery routes that the configuration switches off (named as crawler.found does)."""
+    crawl = config.crawl
+    off = set()
+    if not (crawl.aggregators and crawl.google_news):
+        off.add("google-news")
+    if not (crawl.aggregators and config.topic(topic).gdelt_queries):
+        off.add("gdelt")
+    return off
+
+
 def make_digest(
     config: Config,
     store: Store,
@@ -186,6 +197,7 @@ def make_digest(
         max_articles=config.digest.max_articles,
         data_view=f"{config.elasticsearch.index_prefix}-articles",
         routes=period_routes(store, start, end),
+        off_routes=off_routes(config, topic_name),
     )
     if preview:
         files, _ = write_files(config, digest)

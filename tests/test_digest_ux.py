@@ -227,3 +227,25 @@ def test_a_preview_with_elasticsearch_down_spools_nothing(tmp_path: Path) -> Non
     assert done.returncode == 1 and "unreachable" in done.stderr, done.stdout + done.stderr
     spool = tmp_path / "spool"
     assert not spool.exists() or list(spool.iterdir()) == []
+
+
+@pytest.mark.es
+def test_digest_footer_shows_a_route_that_is_off_as_off_not_as_found_nothing(config, store) -> None:
+    """Google News is off by default (crawl.google_news = false): its row of zeros is not a dry route."""
+    store.index_articles(sample_articles(P0 + timedelta(hours=1)))
+    zero = {"discovered": 0, "fetched": 0, "kept": 0, "errors": 0}
+    store.record_run({"run_id": "crawl-footer", "kind": "crawl", "status": "ok", "trigger": "manual",
+                      "started_at": (P0 + timedelta(hours=2)).isoformat(),
+                      "finished_at": (P0 + timedelta(hours=3)).isoformat(),
+                      "routes": [{"route": "feed", "discovered": 5, "fetched": 5, "kept": 4, "errors": 0},
+                                 {"route": "sitemap", **zero}, {"route": "google-news", **zero}]})
+    done = _rasad(config.source_file, "digest", "--since", P0.isoformat(), "--until", P1.isoformat())
+    assert done.returncode == 0, done.stderr
+    txt = next(Path(line.strip()) for line in done.stdout.splitlines() if line.strip().endswith(".txt"))
+    rows = {line.split(":")[0].lstrip("- "): line for line in txt.read_text(encoding="utf-8").splitlines()
+            if line.startswith("- ") and " / " in line}
+    assert rows["أخبار غوغل"].endswith("متوقفة في الإعدادات") and "لم تجد شيئا" not in rows["أخبار غوغل"]
+    assert rows["خرائط المواقع"].endswith("لم تجد شيئا")  # on, and found nothing: still flagged
+    html = txt.with_suffix(".html").read_text(encoding="utf-8")
+    google = next(line for line in html.splitlines() if "أخبار غوغل" in line)
+    assert "متوقفة في الإعدادات" in google and "#b44d12" not in google  # not in the warning colour
