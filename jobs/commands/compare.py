@@ -101,6 +101,22 @@ def reindex(config: Config, reference: Reference, batch: int = 500) -> int:
     return done
 
 
+# The readable lines of a comparison, in this order: every list of the --json output has its label.
+READABLE = (("shared", "facts_shared"), ("conflicting", "facts_conflicting"), ("missing", "facts_missing"),
+            ("other edition", "facts_other_edition"), ("novel", "novel_sentences"))
+
+
+def readable(source: str, row: dict) -> str:
+    """The readable form of one comparison: relation and similarity, then shared, conflicting and missing
+    facts, other-edition figures and the article's novel sentences (what --json gives, one per line)."""
+    lines = [f"{source}\t{row['relation']}\tsimilarity {row['similarity']:.2f}"]
+    for label, key in READABLE:
+        for item in row.get(key) or []:
+            text = str(item)
+            lines.append(f"  {label}: {text[:300]}{'…' if len(text) > 300 else ''}")
+    return "\n".join(lines)
+
+
 def run(args: argparse.Namespace, config: Config) -> int:
     if args.published:
         try:
@@ -135,11 +151,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         elif "error" in row:
             continue
         else:
-            print(f"{source}\t{row['relation']}\tsimilarity {row['similarity']:.2f}")
-            for label, key in (("shared", "facts_shared"), ("conflicting", "facts_conflicting"),
-                               ("other edition", "facts_other_edition")):
-                for fact in row[key]:
-                    print(f"  {label}: {fact}")
+            print(readable(source, row))
     if failed:
         report_error("compare", f"{failed} of {len(args.inputs)} inputs failed")
     return 1 if failed else 0
