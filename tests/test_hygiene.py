@@ -38,3 +38,33 @@ def test_the_config_fixture_deletes_what_the_commands_created(config, es_url: st
     assert main(["--config", config.source_file, "init"]) == 0
     assert [i for i in _indices(es_url) if i.startswith(f"{config.elasticsearch.index_prefix}-")]
     # The teardown of `config` deletes them; the session-end check would fail otherwise.
+
+
+def test_chromium_is_installed_without_recommended_packages() -> None:
+    """`make chromium` and .ci/run as root: Chromium and its fonts only, not the ~100 recommended packages
+    (systemd, avahi, cups helpers) that a headless browser does not use."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    installs = [line for name in ("Makefile", ".ci/run")
+                for line in (root / name).read_text(encoding="utf-8").splitlines() if "apt-get install" in line]
+    assert len(installs) >= 3  # the Makefile's install and its hint, and .ci/run's
+    assert all("--no-install-recommends" in line for line in installs), installs
+
+
+def test_readme_outlet_groups_are_the_groups_sources_list_shows() -> None:
+    """README names each group of `rasad sources list` with its outlets, and no other group."""
+    import re
+    from pathlib import Path
+
+    from crawler.sources.registry import all_sources
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    para = text[text.index("**Outlets.**"):text.index("The press mirrors")]
+    listed = {g: set(re.findall(r"`([a-z0-9_]+)`", names))
+              for g, n, names in re.findall(r"`([a-z]+)` \((\d+), [^)]*\): ([^;.]+)", para)}
+    truth: dict[str, set[str]] = {}
+    for s in all_sources():
+        truth.setdefault(s.group, set()).add(s.name)
+    assert listed == truth
+    assert not re.search(r"\b(egypt|gulf|maghreb|levant)\b(?!\.py)", para)  # file names are not groups
