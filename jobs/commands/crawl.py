@@ -38,10 +38,9 @@ def parse_since(value: str) -> datetime:
 # Columns of the per-outlet summary: heading -> how it is counted from the crawl's per-source stats.
 # An article fetched ends as exactly one of new, updated, irrelevant, dropped or unreadable.
 COLUMNS = ("pages", "new", "updated", "irrelevant", "dropped", "unreadable", "failed", "known", "unchanged")
-LEGEND = ("pages: listings and articles fetched; new/updated: articles indexed; irrelevant: off-topic pages;\n"
-          "dropped: old, not Arabic or duplicate; unreadable: fetched but no article text could be extracted;\n"
-          "failed: requests that got no usable answer (HTTP errors, timeouts, robots.txt, redirect loops);\n"
-          "known: seen before, skipped; unchanged: feeds and sitemaps that answered 304")
+LEGEND = ("pages: listings and articles fetched; new/updated: articles indexed; irrelevant: off-topic pages; "
+          "dropped: old, not Arabic or duplicate;\nunreadable: fetched, no text extracted; failed: no usable answer "
+          "(HTTP error, timeout, robots.txt, loop); known: seen before; unchanged: 304")
 LABELLED = ("unreadable", "failed")  # the columns whose expected counts the demo labels "(n exp.)"
 
 

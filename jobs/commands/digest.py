@@ -132,4 +132,4 @@ def _send(args: argparse.Namespace, config: Config, topic: str) -> int:
     if hint:
         print(hint)
     # --send whose delivery was impossible (no recipients, server down) is a failure for cron.
-    return EXIT_FAILED if outcome.status == FAILED or undelivered else EXIT_OK
+    return tasks.exit_status(EXIT_FAILED if outcome.status == FAILED or undelivered else EXIT_OK)
