@@ -55,8 +55,8 @@ def demo_config(config: Config, site_base: str, smtp_port: int) -> Config:
 
 
 # What the fixture site breaks on purpose, so the crawl's error paths run in every demo.
-EXPECTED_NOTE = ("exp. = expected: the fixture site fails these on purpose (pages answering 404 and 500, an empty\n"
-                 "and a truncated page, a redirect loop, a page robots.txt disallows, a missing feed)")
+EXPECTED_NOTE = ("exp. = expected: the fixture site fails these on purpose (404 and 500 pages, an empty and a "
+                 "truncated page, a redirect loop, a page robots.txt disallows, a missing feed)")
 
 
 def expected_failures() -> dict[str, dict[str, int]]:
