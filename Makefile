@@ -31,8 +31,8 @@ demo: setup
 # Installed here when missing and running as root (as CI does); otherwise the command to run is printed.
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -q && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-core; } || \
-		{ echo "make: Chromium is needed: sudo apt-get install chromium fonts-noto-core"; exit 1; }
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-noto-core; } || \
+		{ echo "make: Chromium is needed: sudo apt-get install --no-install-recommends chromium fonts-noto-core"; exit 1; }
 
 # docs/digest-example.png: the digest of a fresh demo, checked and screenshot by headless Chromium.
 docs: setup chromium

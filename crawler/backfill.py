@@ -33,6 +33,7 @@ from crawler.run import (
     run_child,
     select_sources,
     stats_from_scrapy,
+    stop_when_running,
 )
 
 log = logging.getLogger(__name__)
@@ -159,13 +160,7 @@ def backfill_in_process(config: Config, plan: BackfillPlan, *, run_id: str | Non
     )
     done.addErrback(lambda f: failures.append(f.getTraceback()))
     if stopping is not None:
-        from twisted.internet import reactor
-
-        def stop_if_asked() -> None:
-            if stopping.is_set():
-                process.stop()
-
-        reactor.addSystemEventTrigger("after", "startup", stop_if_asked)
+        stop_when_running(process, crawler, stopping, done)
     process.start()
     if failures:
         raise CrawlError(f"backfill {run_id or '-'} failed:\n{failures[0]}")

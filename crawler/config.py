@@ -18,6 +18,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     field_validator,
@@ -237,6 +238,12 @@ class Config(_Section):
     # Where relative paths in this file are resolved from.
     base_dir: str = str(PROJECT_ROOT)
     source_file: str = "<defaults>"
+    # "section.key" -> the environment variable that set it (ES_URL, RASAD_ES_PORT...), for messages.
+    _from_env: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    def origin(self, dotted: str) -> str:
+        """Where the value of "section.key" came from, for an error message: its variable, or the file."""
+        return self._from_env.get(dotted) or self.source_file
 
     @field_validator("topics")
     @classmethod
@@ -366,16 +373,21 @@ def _reject_url_credentials(data: dict, source: str) -> None:
             )
 
 
-def _format_validation_error(source: str, err: ValidationError) -> str:
-    lines = [f"{source}: invalid configuration"]
-    for e in err.errors():
-        key = ".".join(str(p) for p in e["loc"])
+def _format_validation_error(source: str, err: ValidationError, from_env: dict[str, str] | None = None) -> str:
+    """The message of an invalid configuration: the file, or the variables when they set every bad value."""
+    from_env = from_env or {}
+    keys = [".".join(str(p) for p in e["loc"]) for e in err.errors()]
+    variables = [from_env[k] for k in keys if k in from_env]
+    head = ", ".join(dict.fromkeys(variables)) if variables and len(variables) == len(keys) else source
+    lines = [f"{head}: invalid configuration"]
+    for key, e in zip(keys, err.errors(), strict=True):
         if e["type"] == "extra_forbidden":
             lines.append(f"  {key}: unknown key{_unknown_key_hint(tuple(e['loc']))}")
             continue
         got = e.get("input")
         got_text = "" if isinstance(got, dict) else f" (got {redact(repr(got))})"
-        lines.append(f"  {key}: {e['msg']}{got_text}")
+        where = f" (set by {from_env[key]})" if key in from_env else ""
+        lines.append(f"  {key}{where}: {e['msg']}{got_text}")
     return "\n".join(lines)
 
 
@@ -420,9 +432,11 @@ def load_config(path: str | os.PathLike | None = None, env: dict[str, str] | Non
         base_dir = file.resolve().parent
         _reject_file_secrets(data, source)
         _reject_url_credentials(data, source)
+    from_env: dict[str, str] = {}
     for var, (section, key) in ENV_OVERRIDES.items():
         if env.get(var):
             data.setdefault(section, {})[key] = env[var]
+            from_env[f"{section}.{key}"] = var
     if not data.get("topics"):
         data["topics"] = DEFAULT_TOPIC
     data["base_dir"] = str(base_dir)
@@ -430,7 +444,8 @@ def load_config(path: str | os.PathLike | None = None, env: dict[str, str] | Non
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_format_validation_error(source, exc)) from None
+        raise ConfigError(_format_validation_error(source, exc, from_env)) from None
+    config._from_env = from_env
     for key, topic in config.topics.items():
         ref = config.path(topic.reference)
         if not ref.exists():

@@ -207,6 +207,26 @@ def feed_validators(config: Config) -> dict[str, dict[str, str]]:
 # -- the crawl ------------------------------------------------------------------------------
 
 
+def stop_when_running(process: Any, crawler: Any, stopping: threading.Event, done: Any) -> None:
+    """Stop the crawl once the reactor and the engine run, if a stop was requested before Scrapy installed
+    its own signal handlers. Before the engine runs (the spider still opening), Scrapy's stop raises
+    "Engine not running" and the reactor is never stopped: the process hung after an early Ctrl-C."""
+    from twisted.internet import reactor
+
+    def stop_if_asked() -> None:
+        if not stopping.is_set():
+            return
+        engine = getattr(crawler, "engine", None)
+        if engine is None or not getattr(engine, "running", False):
+            if not done.called:
+                reactor.callLater(0.1, stop_if_asked)
+            return
+        log.info("stop requested during start-up: closing the crawl")
+        process.stop()
+
+    reactor.addSystemEventTrigger("after", "startup", stop_if_asked)
+
+
 def crawl_in_process(
     config: Config,
     *,
@@ -246,14 +266,7 @@ def crawl_in_process(
                          validators=validators)
     done.addErrback(lambda f: failures.append(f.getTraceback()))
     if stopping is not None:
-        from twisted.internet import reactor
-
-        def stop_if_asked() -> None:
-            if stopping.is_set():
-                log.info("stop requested during start-up: closing the crawl")
-                process.stop()
-
-        reactor.addSystemEventTrigger("after", "startup", stop_if_asked)
+        stop_when_running(process, crawler, stopping, done)
     process.start()
     if failures:
         raise CrawlError(f"crawl {run_id or '-'} failed:\n{failures[0]}")

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from elasticsearch import Elasticsearch, helpers
 from elasticsearch.exceptions import ConnectionError as ESConnectionError
@@ -484,26 +486,47 @@ class Store:
         return sorted(self.scan("runs"), key=lambda d: d.get("started_at", ""))
 
 
-def wait_for(store: Store, timeout: float = 60.0) -> None:
-    """Block until the cluster answers, or raise StoreError naming the URL."""
+def refused(url: str, timeout: float = 2.0) -> bool:
+    """True when nothing listens at the URL's host and port: the connection is refused at once."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname or "localhost", port), timeout=timeout):
+            return False
+    except ConnectionRefusedError:
+        return True
+    except OSError:  # a timeout, no route, a name that does not resolve: not a plain refusal
+        return False
+
+
+def wait_for(store: Store, timeout: float = 60.0, *, patient: bool = True) -> None:
+    """Block until the cluster answers, or raise StoreError naming the URL.
+
+    patient=False (an external cluster, nothing being started here): a refused connection is answered
+    at once (nothing listens there; waiting will not help), while a cluster that accepts connections but
+    does not answer yet (starting, recovering) is still waited for. One warning line while waiting.
+    """
+    url = store.config.elasticsearch.display_url
     deadline = time.monotonic() + timeout
-    attempt = 0
+    warned = False
     while time.monotonic() < deadline:
         if store.ping():
             return
-        attempt += 1
-        if attempt % 10 == 1:  # one line per few seconds of waiting, not one per retry
-            log.warning("Elasticsearch at %s not answering (attempt %d); waiting up to %.0fs",
-                        store.config.elasticsearch.display_url, attempt, timeout)
+        if not patient and refused(store.config.elasticsearch.effective_url):
+            raise StoreError(f"Elasticsearch at {url} refused the connection (nothing listens there)")
+        if not warned:
+            log.warning("Elasticsearch at %s not answering yet; waiting up to %.0fs", url, timeout)
+            warned = True
         time.sleep(0.5)
-    raise StoreError(f"Elasticsearch at {store.config.elasticsearch.display_url} did not answer within {timeout:.0f}s")
+    raise StoreError(f"Elasticsearch at {url} did not answer within {timeout:.0f}s")
 
 
 def check_url(config: Config) -> None:
     """Fail early, naming the key, when the configured URL is not an http(s) URL."""
     url = config.elasticsearch.effective_url
     if not url.startswith(("http://", "https://")):
-        raise ConfigError(f"{config.source_file}: elasticsearch.url must start with http:// or https:// (got {config.elasticsearch.display_url!r})")
+        raise ConfigError(f"{config.origin('elasticsearch.url')}: elasticsearch.url must start with http:// or "
+                          f"https:// (got {config.elasticsearch.display_url!r})")
 
 
 __all__ = ["IndexResult", "Store", "StoreError", "TransportError", "make_client", "wait_for", "check_url"]

@@ -36,7 +36,9 @@ def open_store(config: Config, *, start_local: bool = True, wait: float = 30.0) 
     ensure_elasticsearch(config, start_local=start_local)
     store = Store(config)
     if wait > 0:
-        wait_for(store, timeout=wait)
+        # The local node may still be starting (here or by `rasad es up`): wait for it. An external
+        # cluster that refuses the connection is not starting: say so at once.
+        wait_for(store, timeout=wait, patient=config.elasticsearch.is_local)
     elif not store.ping():
         store.close()
         raise StoreError(f"Elasticsearch at {config.elasticsearch.display_url} did not answer")

@@ -58,17 +58,6 @@ def setup_console(verbose: bool) -> None:
         logging.getLogger(name).setLevel(logging.INFO if verbose else logging.WARNING)
 
 
-def service_console() -> None:
-    """A long-running service (`rasad schedule`): its INFO lines are its output (job runs, next run times).
-
-    The crawl child's lines stay in the file (and on the terminal with -v).
-    """
-    for h in _handlers:
-        if type(h) is logging.StreamHandler and h.level > logging.INFO:
-            h.setLevel(logging.INFO)
-            h.setFormatter(logging.Formatter(FORMAT))
-
-
 def add_file(path: Path, *, max_bytes: int, backups: int, verbose: bool = False) -> Path | None:
     """Also log to `path`, rotated; returns the path, or None (with a warning) when it cannot be written."""
     try:

@@ -69,13 +69,16 @@ class Run:
             if isinstance(value, int | float) and not isinstance(value, bool):
                 self.count(name, value)
 
-    def error(self, message: str) -> None:
-        """Note a non-fatal error: the run ends `partial` instead of `ok`."""
+    def error(self, message: str, *, echo: bool = True) -> None:
+        """Note a non-fatal error: the run ends `partial` instead of `ok`.
+
+        echo=False: the caller prints the message itself, so it is logged at INFO (the log file only).
+        """
         message = redact(message)  # records are read by anyone with Kibana access
         self.error_count += 1
         if len(self.errors) < MAX_ERRORS:
             self.errors.append(message)
-        log.warning("%s %s: %s", self.kind, self.run_id, message)
+        log.log(logging.WARNING if echo else logging.INFO, "%s %s: %s", self.kind, self.run_id, message)
 
     def mark(self, status: str) -> None:
         """Force the final status (e.g. `failed` without an exception, or `interrupted`)."""
@@ -190,9 +193,8 @@ def track_run(store: Store, kind: str, trigger: str, *, run_id: str | None = Non
         raise
     run.finish()
     write_record(store, run)
-    level = logging.INFO if run.status == OK else logging.WARNING
-    log.log(
-        level,
+    # The log file's line: the command prints its own status line, and each error was logged as it came.
+    log.info(
         "%s run %s %s in %.1fs; counts %s; %d errors",
         kind, run.run_id, run.status, run.duration_s, run.counts, run.error_count,
     )

@@ -189,18 +189,41 @@ def stop_scheduler(scheduler: BaseScheduler, *, wait: bool = True) -> None:
 
 
 def serve(config: Config, *, poll: float = 0.5) -> int:
-    """Run the service in the foreground until SIGTERM/SIGINT; then wait for running jobs and exit 0."""
+    """Run the service in the foreground until SIGTERM/SIGINT; then wait for running jobs and exit.
+
+    Its output is a few lines on stdout (jobs and next run times, the stop); the log lines of each job
+    run go to log.file, and only warnings and errors to the terminal. Exit 0 after SIGTERM, 130 after
+    Ctrl-C (SIGINT).
+    """
+    import sys
+
     scheduler = build_scheduler(config)
     tasks.install_signal_handlers()
     scheduler.start()
     # hide_password: a server job store URL may carry credentials.
-    log.info("scheduler started; job store %s", make_url(jobstore_url(config)).render_as_string(hide_password=True))
+    store_url = make_url(jobstore_url(config)).render_as_string(hide_password=True)
+    log.info("scheduler started; job store %s", store_url)
+    print(f"rasad schedule: scheduler started; job store {store_url}", flush=True)
     for job in scheduler.get_jobs():
         log.info("job %s: %s, next run %s", job.id, job.trigger, job.next_run_time)
+        print(f"  job {job.id}: {job.trigger}, next run {job.next_run_time}", flush=True)
+    where = logs_file()
+    if where:
+        print(f"  job runs are logged to {where}", flush=True)
     # The main thread only waits: shutting down here, not in the signal handler, keeps it re-entrancy safe.
     while not tasks.STOP.wait(poll):
         pass
+    print("rasad schedule: stop requested; waiting for running jobs to finish", flush=True)
     log.info("shutting down: waiting for running jobs to finish")
     stop_scheduler(scheduler, wait=True)
     log.info("scheduler shutdown complete")
-    return 0
+    print("rasad schedule: scheduler shutdown complete", flush=True)
+    sys.stdout.flush()
+    return tasks.exit_status(0)
+
+
+def logs_file() -> str | None:
+    from jobs import logs
+
+    path = logs.log_file()
+    return str(path) if path else None

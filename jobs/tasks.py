@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[dict[str, Any]], None]
 STOP = threading.Event()
+EXIT_INTERRUPTED = 130  # 128 + SIGINT: what a shell reports for a command stopped with Ctrl-C
+_stop_signal: list[int] = []  # the first stop signal received (SIGINT or SIGTERM), if any
 SKIPPED = "skipped"
 # Worst first: the cycle's status is the worst of its steps.
 _SEVERITY = {FAILED: 4, INTERRUPTED: 3, PARTIAL: 2, SKIPPED: 1, OK: 0}
@@ -54,12 +56,23 @@ def install_signal_handlers(on_stop: Callable[[int], None] | None = None) -> Non
             signal.raise_signal(signum)
             return
         log.info("received %s: finishing the current step, then shutting down", name)
+        _stop_signal[:] = [signum]
         STOP.set()
         if on_stop is not None:
             on_stop(signum)
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, handler)
+
+
+def interrupted_by_keyboard() -> bool:
+    """True once SIGINT (Ctrl-C) asked this process to stop: the command then exits 130."""
+    return STOP.is_set() and _stop_signal[:1] == [signal.SIGINT]
+
+
+def exit_status(code: int) -> int:
+    """A command's exit code, or 130 when Ctrl-C stopped it (README: "Exit codes")."""
+    return EXIT_INTERRUPTED if interrupted_by_keyboard() else code
 
 
 # -- helpers ----------------------------------------------------------------------------------

@@ -125,11 +125,19 @@ class Digest:
         """The terminal command that lists these articles without Kibana (`rasad search ...`)."""
         command = f"rasad search {shlex.quote(self.search_query or self.topic)}"
         return f"{command} --relation {relation}" if relation else command
+    # Routes switched off in the configuration (google-news unless crawl.google_news): never "dry".
+    off_routes: frozenset[str] = frozenset()
 
     @property
     def route_rows(self) -> list[tuple[str, dict[str, Any]]]:
-        """(Arabic route name, counts) for the footer; a route that found nothing is flagged dry."""
-        return [(ROUTE_LABELS.get(r["route"], OTHER_ROUTE), r) for r in self.routes]
+        """(Arabic route name, counts + state) for the footer: state "off" for a route switched off, "dry"
+        for one that was on and found nothing, "" otherwise."""
+        rows = []
+        for r in self.routes:
+            state = "off" if r["route"] in self.off_routes and not r.get("discovered") else (
+                "" if r.get("discovered") else "dry")
+            rows.append((ROUTE_LABELS.get(r["route"], OTHER_ROUTE), {**r, "state": state}))
+        return rows
 
     @property
     def digest_id(self) -> str:
@@ -303,6 +311,7 @@ def build_digest(
     data_view: str = DATA_VIEW,
     routes: Iterable[Mapping[str, Any]] = (),
     search_query: str = "",
+    off_routes: Iterable[str] = (),
 ) -> Digest:
     """The digest of a period from stored article documents (each with its "id").
 
@@ -316,6 +325,7 @@ def build_digest(
         data_view: the Kibana data view of the articles (`<index prefix>-articles`) for the links.
         routes: per-route rows (crawler.found) of the period's crawl and backfill runs, for the footer.
         search_query: the words of that command (the topic's first keyword).
+        off_routes: routes switched off in the configuration: the footer says "off", not "found nothing".
     """
     docs = sorted(articles, key=lambda d: str(d["id"]))
     entries = [_entry(d) for d in docs]
@@ -348,4 +358,5 @@ def build_digest(
         omitted=omitted,
         routes=tuple(dict(r) for r in routes),
         search_query=search_query,
+        off_routes=frozenset(off_routes),
     )

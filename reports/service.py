@@ -141,6 +141,17 @@ def period_routes(store: Store, start: datetime, end: datetime) -> list[dict[str
     return add_up((r for run in runs for r in run.get("routes") or []), "route")
 
 
+def off_routes(config: Config, topic: str) -> set[str]:
+    """The crawl's discovery routes that the configuration switches off (named as crawler.found does)."""
+    crawl = config.crawl
+    off = set()
+    if not (crawl.aggregators and crawl.google_news):
+        off.add("google-news")
+    if not (crawl.aggregators and config.topic(topic).gdelt_queries):
+        off.add("gdelt")
+    return off
+
+
 def make_digest(
     config: Config,
     store: Store,
@@ -152,6 +163,7 @@ def make_digest(
     now: datetime | None = None,
     topic: str | None = None,
     preview: bool = False,
+    include_reported: bool = False,
 ) -> DigestOutcome:
     """Build, write, record and (with `send`) deliver the digest of the period.
 
@@ -163,7 +175,10 @@ def make_digest(
         topic: a configured topic; defaults to config.default_topic.
         preview: only write the files (status "preview"): nothing is recorded, so the period and
             its articles stay for the next real digest, and nothing is queued for mail.
+        include_reported: (previews) keep the articles that earlier digests already reported.
     """
+    if include_reported and not preview:
+        raise ValueError("include_reported is for previews: a recorded digest reports each article once")
     now = _utc(now or datetime.now(UTC))
     topic_name = config.topic(topic).name
     known = [d for d in store.digests() if d.get("topic") == topic_name]
@@ -171,7 +186,8 @@ def make_digest(
     digest_id = digest_id_for(topic_name, start, end)
     existing = next((d for d in known if d.get("digest_id") == digest_id), None)
     # Articles of *other* digests are excluded; this digest's own stay, so a re-run reproduces it.
-    reported = {i for d in known if d.get("digest_id") != digest_id for i in d.get("article_ids") or []}
+    reported = set() if include_reported else {
+        i for d in known if d.get("digest_id") != digest_id for i in d.get("article_ids") or []}
     articles = store.search_articles(start, end, topic=topic_name, exclude_ids=reported)
     kibana = config.digest.kibana_url
     keywords = config.topic(topic_name).keywords
@@ -186,6 +202,7 @@ def make_digest(
         data_view=f"{config.elasticsearch.index_prefix}-articles",
         routes=period_routes(store, start, end),
         search_query=keywords[0] if keywords else "",
+        off_routes=off_routes(config, topic_name),
     )
     if preview:
         files, _ = write_files(config, digest)
@@ -220,8 +237,8 @@ def make_digest(
     if not send:
         return outcome
     if not config.digest.recipients:
+        # Said once, by the caller (the run record's error, or the command's delivery line).
         outcome.error = f"{config.source_file}: digest.recipients is empty; digest {digest_id} left pending"
-        log.warning("%s", outcome.error)
         return outcome
     outcome.error = _deliver(config, store, record, message, now)
     outcome.status = record["status"]

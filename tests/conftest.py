@@ -3,6 +3,11 @@
 Elasticsearch: ES_URL when set (CI starts the node with `rasad es up`), otherwise the project's
 own local node is started on RASAD_TEST_ES_PORT (default 9250) for the session and stopped after.
 A test that needs Elasticsearch and finds none fails; it never skips.
+
+Tests delete the indices they create. At the end of the session the `es_url` fixture lists the
+cluster's indices again and fails (after deleting them) if an index of a prefix this session used
+(every prefix goes through `write_config` or `index_prefix`) was created and is still there: on an
+external cluster (ES_URL) nothing of a test run may stay behind.
 """
 
 from __future__ import annotations
@@ -47,6 +52,11 @@ def no_pool_process_left_behind() -> Iterator[None]:
                        + "\n".join(f"  pid {pid}: {cmd}" for pid, cmd in sorted(alive.items())))
 
 
+# Index prefixes this session's tests configured (write_config, index_prefix): the leftover check's scope,
+# so that indices of other test sessions sharing the cluster are never blamed on this one.
+TEST_PREFIXES: set[str] = set()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -64,6 +74,7 @@ def free_node_port() -> int:
 
 def write_config(tmp: Path, es_url: str, prefix: str, extra: str = "") -> Path:
     """A configuration file whose writable paths all live under `tmp`."""
+    TEST_PREFIXES.add(prefix)
     tmp.mkdir(parents=True, exist_ok=True)
     path = tmp / "rasad.toml"
     path.write_text(
@@ -90,16 +101,55 @@ lock_file = "{tmp / 'rasad.lock'}"
     return path
 
 
+def _indices(url: str) -> dict[str, int]:
+    """Every index of the cluster at `url` with its creation time (ms since the epoch)."""
+    from crawler.store import Store
+
+    store = Store(load_config(write_config(Path(os.environ.get("TMPDIR", "/tmp")) / "rasad-probe-cfg", url,
+                                           "rasad-probe"), env={}))
+    try:
+        rows = store.client.cat.indices(format="json", h="index,creation.date", expand_wildcards="all")
+        return {r["index"]: int(r["creation.date"]) for r in rows}
+    finally:
+        store.close()
+
+
+def leftover_indices(before: dict[str, int], after: dict[str, int], prefixes: set[str]) -> list[str]:
+    """Indices created since `before` whose name starts with one of this session's prefixes."""
+    ours = tuple(f"{p}-" for p in prefixes if p != "rasad-probe")
+    return sorted(name for name in after if name not in before and name.startswith(ours))
+
+
+def _check_nothing_left(url: str, before: dict[str, int]) -> None:
+    from crawler.store import Store
+
+    left = leftover_indices(before, _indices(url), TEST_PREFIXES)
+    if not left:
+        return
+    store = Store(load_config(write_config(Path(os.environ.get("TMPDIR", "/tmp")) / "rasad-probe-cfg", url,
+                                           "rasad-probe"), env={}))
+    try:
+        store.client.indices.delete(index=",".join(left), ignore=[404])  # the cluster stays clean anyway
+    finally:
+        store.close()
+    pytest.fail(f"tests left {len(left)} indices behind on {url} (now deleted): {', '.join(left)}", pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def es_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """URL of a live Elasticsearch node (external via ES_URL, or the project's local node)."""
+    """URL of a live Elasticsearch node (external via ES_URL, or the project's local node).
+
+    At the end of the session: fails if an index of a prefix the session used is left behind.
+    """
     url = os.environ.get("ES_URL")
     if url:
         from crawler.store import Store, wait_for
 
         cfg = load_config(write_config(tmp_path_factory.mktemp("probe"), url, "rasad-probe"), env={})
         wait_for(Store(cfg), timeout=60)  # raises: a missing cluster fails the tests
+        before = _indices(url)
         yield url
+        _check_nothing_left(url, before)
         return
     from jobs.esnode import LocalNode
 
@@ -110,20 +160,41 @@ def es_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     node = LocalNode(cfg)
     node.up(timeout=180)
     try:
+        before = _indices(node.url)
         yield node.url
+        _check_nothing_left(node.url, before)
     finally:
         node.down()
 
 
 @pytest.fixture
 def index_prefix() -> str:
-    return f"rasad-t{uuid.uuid4().hex[:10]}"
+    prefix = f"rasad-t{uuid.uuid4().hex[:10]}"
+    TEST_PREFIXES.add(prefix)
+    return prefix
+
+
+def drop_prefix(config: Config) -> None:
+    """Delete every index and template of the configuration's prefix (its demo prefix included)."""
+    s = Store(config)
+    prefix = config.elasticsearch.index_prefix
+    try:
+        s.client.indices.delete(index=f"{prefix}-*", ignore=[404], expand_wildcards="all")
+        for name in (f"{prefix}-{kind}" for kind in INDICES):
+            s.client.indices.delete_index_template(name=name, ignore=[404])
+        for name in (f"{prefix}-demo-{kind}" for kind in INDICES):
+            s.client.indices.delete_index_template(name=name, ignore=[404])
+    finally:
+        s.close()
 
 
 @pytest.fixture
-def config(tmp_path: Path, es_url: str, index_prefix: str) -> Config:
-    """Configuration pointing at the test node with a unique index prefix and tmp paths."""
-    return load_config(write_config(tmp_path, es_url, index_prefix), env={})
+def config(tmp_path: Path, es_url: str, index_prefix: str) -> Iterator[Config]:
+    """Configuration pointing at the test node with a unique index prefix and tmp paths; whatever the
+    test (or the commands it runs) created under the prefix is deleted after it."""
+    cfg = load_config(write_config(tmp_path, es_url, index_prefix), env={})
+    yield cfg
+    drop_prefix(cfg)
 
 
 @pytest.fixture

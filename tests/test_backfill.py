@@ -10,6 +10,7 @@ No HTTP is mocked.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -230,11 +231,17 @@ def test_digest_footer_reads_the_routes_of_the_period(backfilled: Backfilled) ->
     assert rows["archive:cc"]["discovered"] == first["archive:cc"]["discovered"] > 0
 
 
-def test_unreachable_archive_fails_the_backfill_with_a_non_zero_exit(tmp_path: Path, es_url: str) -> None:
-    """Archive endpoints where nothing listens: the backfill ends `failed` (exit 1), not `ok`, and says which route."""
+@pytest.mark.parametrize(("host", "cause"), [
+    ("refused", "the connection was refused"),
+    ("no-such-host.invalid", "the host name could not be resolved (DNS); is the machine offline"),
+])
+def test_unreachable_archive_fails_the_backfill_with_a_non_zero_exit(tmp_path: Path, es_url: str, host: str,
+                                                                      cause: str) -> None:
+    """Archive endpoints where nothing listens (or whose name does not resolve): the backfill ends `failed`
+    (exit 1), not `ok`, says which route, and gives the cause in a sentence, not inside a dict of counts."""
     from tests.conftest import free_port
 
-    dead = f"http://127.0.0.1:{free_port()}"
+    dead = f"http://127.0.0.1:{free_port()}" if host == "refused" else f"http://{host}"
     prefix = f"rasad-bx{datetime.now(UTC).strftime('%H%M%S%f')}"
     cfg_path = write_config(tmp_path, es_url, prefix, extra=f"""
 [crawl]
@@ -248,11 +255,27 @@ wayback_replay_rate = 0
 state_file = "{tmp_path / 's.json'}"
 """)
     rasad = [sys.executable, "-m", "jobs.cli", "-c", str(cfg_path)]
-    done = subprocess.run([*rasad, "backfill", "--archive", "ia", "--source", "xinhua_arabic",
-                           "--from", "2020-11-01", "--to", "2020-11-30"], capture_output=True, text=True, timeout=240)
+    try:
+        done = subprocess.run([*rasad, "backfill", "--archive", "ia", "--source", "xinhua_arabic",
+                               "--from", "2020-11-01", "--to", "2020-11-30"], capture_output=True, text=True,
+                              timeout=240)
+    finally:
+        _drop(load_config(cfg_path, env={}))
     assert done.returncode == 1, (done.stdout[-2000:], done.stderr[-2000:])
     assert ": failed" in done.stdout
     assert "archive:ia" in done.stdout
+    shown = done.stdout + done.stderr
+    assert re.search(rf"\d+ requests? failed: {re.escape(cause)}", shown), shown
+    assert "{'" not in shown and "errors_" not in shown  # no raw counts
+
+
+def _drop(config: Config) -> None:
+    store = Store(config)
+    prefix = config.elasticsearch.index_prefix
+    store.client.indices.delete(index=f"{prefix}-*", ignore=[404])
+    for kind in INDICES:
+        store.client.indices.delete_index_template(name=f"{prefix}-{kind}", ignore=[404])
+    store.close()
 
 
 def test_backfill_child_feeds_the_progress_display(tmp_path: Path, es_url: str) -> None:

@@ -239,3 +239,62 @@ def test_commands_log_to_a_rotated_file_and_keep_the_terminal_quiet(tmp_path: Pa
             if h not in root.handlers:
                 root.addHandler(h)
         root.setLevel(saved[1])
+
+
+# -- issue 21: errors that name their source, a refused connection answered at once ------------
+
+
+def _run_cli(tmp_path: Path, *args: str, **env: str) -> tuple[subprocess.CompletedProcess, float]:
+    import time
+
+    t = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "jobs.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, env=_env(tmp_path, **env))
+    return proc, time.monotonic() - t
+
+
+@pytest.mark.parametrize(("var", "value"), [("ES_URL", "not-a-url"), ("RASAD_ES_PORT", "19200")])
+def test_a_bad_environment_value_names_its_variable(tmp_path: Path, var: str, value: str) -> None:
+    proc, _ = _run_cli(tmp_path, "init", **{var: value})
+    assert proc.returncode == 2, proc.stderr
+    first = proc.stderr.splitlines()[0]
+    assert first.startswith(f"rasad: configuration error: {var}: "), proc.stderr
+    assert "<defaults>" not in proc.stderr and "rasad.toml" not in first and value in proc.stderr
+
+
+def test_a_refused_connection_is_answered_at_once_in_one_line(tmp_path: Path) -> None:
+    from tests.conftest import free_port
+
+    proc, seconds = _run_cli(tmp_path, "init", ES_URL=f"http://127.0.0.1:{free_port()}")
+    assert proc.returncode == 1, proc.stderr
+    assert seconds < 10, seconds  # was 31 s of waiting for a port nothing listens on
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and "refused the connection" in lines[0], proc.stderr
+
+
+@pytest.mark.es
+def test_digest_send_without_recipients_says_so_once(tmp_path: Path, es_url: str) -> None:
+    import uuid
+
+    from tests.conftest import write_config
+
+    prefix = f"rasad-t{uuid.uuid4().hex[:10]}"
+    cfg = write_config(tmp_path / "cfg", es_url, prefix)
+    try:
+        proc, _ = _run_cli(tmp_path, "--config", str(cfg), "digest", "--send")
+        assert proc.returncode == 1
+        said = (proc.stdout + proc.stderr).count("digest.recipients is empty")
+        assert said == 1, proc.stdout + proc.stderr
+    finally:
+        _drop(cfg, prefix)
+
+
+def _drop(cfg: Path, prefix: str) -> None:
+    from crawler.schema import INDICES
+    from crawler.store import Store
+
+    store = Store(load_config(cfg, env={}))
+    store.client.indices.delete(index=f"{prefix}-*", ignore=[404])
+    for kind in INDICES:
+        store.client.indices.delete_index_template(name=f"{prefix}-{kind}", ignore=[404])
+    store.close()

@@ -150,3 +150,105 @@ def test_mail_sink_keeps_every_message_across_runs(tmp_path: Path) -> None:
     assert [f.name for f in files] == ["message-001.eml", "message-002.eml"]
     subjects = [email.message_from_bytes(f.read_bytes(), policy=email.policy.default)["Subject"] for f in files]
     assert subjects == ["first", "second"]
+
+
+# -- issue 21: true hints, previews that record nothing -----------------------------------------
+
+
+def _cli_env(config_file: str, **extra: str) -> dict[str, str]:
+    import os
+
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(Path(config_file).parent),
+            "RASAD_CONFIG": config_file, **extra}
+
+
+def _rasad(config_file: str, *args: str, **env: str):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "jobs.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, env=_cli_env(config_file, **env))
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.es
+def test_the_demo_hint_of_an_empty_digest_shows_the_demo_articles_when_run(config, store) -> None:
+    """The hint names a command; run as printed, it shows the demo's articles although an earlier
+    (demo) digest already reported them."""
+    import shlex
+    import subprocess
+
+    from crawler.store import Store
+
+    demo_cfg = config.model_copy(deep=True)
+    demo_cfg.elasticsearch.index_prefix = f"{config.elasticsearch.index_prefix}-demo"
+    demo_store = Store(demo_cfg)
+    demo_store.init()
+    now = datetime.now(UTC)
+    demo_store.index_articles(sample_articles(now - timedelta(days=1), topic=config.default_topic))
+    earlier = make_digest(demo_cfg, demo_store)  # the demo's own digest: recorded, its articles reported
+    assert earlier.article_count == 15 and earlier.status == "pending"
+
+    empty = _rasad(config.source_file, "digest")
+    assert empty.returncode == 0, empty.stderr
+    hint = next(line for line in empty.stdout.splitlines() if line.startswith("hint:"))
+    command = hint.split("see them with: ", 1)[1]
+    words = shlex.split(command)
+    env = dict(w.split("=", 1) for w in words if "=" in w and not w.startswith("-"))
+    argv = [w for w in words if w not in {f"{k}={v}" for k, v in env.items()}]
+    assert argv[0] == ".venv/bin/rasad" and env == {"RASAD_INDEX_PREFIX": demo_cfg.elasticsearch.index_prefix}
+    shown = subprocess.run(command, shell=True, cwd=ROOT, capture_output=True, text=True, timeout=300,
+                           env=_cli_env(config.source_file))
+    assert shown.returncode == 0, shown.stderr
+    assert "preview" in shown.stdout and ": 15 articles" in shown.stdout, shown.stdout
+    # Without --all the same period shows none of them: they were reported by the earlier digest.
+    plain = _rasad(config.source_file, "digest", "--since", "30d", RASAD_INDEX_PREFIX=demo_cfg.elasticsearch.index_prefix)
+    assert ": 0 articles" in plain.stdout, plain.stdout
+    assert _rasad(config.source_file, "digest", "--all", "--send").returncode == 2  # --all is for previews
+
+
+@pytest.mark.es
+def test_a_preview_writes_no_run_record_and_no_digest_record(config, store) -> None:
+    store.index_articles(sample_articles(P0 + timedelta(hours=1)))
+    before = store.runs()
+    done = _rasad(config.source_file, "digest", "--since", P0.isoformat(), "--until", P1.isoformat())
+    assert done.returncode == 0, done.stderr
+    assert ": 15 articles" in done.stdout and "not recorded" in done.stdout
+    store.client.indices.refresh(index=f"{config.elasticsearch.index_prefix}-*")
+    assert store.runs() == before == [] and store.digests() == []
+
+
+def test_a_preview_with_elasticsearch_down_spools_nothing(tmp_path: Path) -> None:
+    """A preview against a cluster that is down says so (exit 1) and leaves no record in the spool that a
+    later run would replay."""
+    from tests.conftest import free_port, write_config
+
+    cfg = write_config(tmp_path, f"http://127.0.0.1:{free_port()}", "rasad-tpreview")
+    done = _rasad(str(cfg), "digest")
+    assert done.returncode == 1 and "unreachable" in done.stderr, done.stdout + done.stderr
+    spool = tmp_path / "spool"
+    assert not spool.exists() or list(spool.iterdir()) == []
+
+
+@pytest.mark.es
+def test_digest_footer_shows_a_route_that_is_off_as_off_not_as_found_nothing(config, store) -> None:
+    """Google News is off by default (crawl.google_news = false): its row of zeros is not a dry route."""
+    store.index_articles(sample_articles(P0 + timedelta(hours=1)))
+    zero = {"discovered": 0, "fetched": 0, "kept": 0, "errors": 0}
+    store.record_run({"run_id": "crawl-footer", "kind": "crawl", "status": "ok", "trigger": "manual",
+                      "started_at": (P0 + timedelta(hours=2)).isoformat(),
+                      "finished_at": (P0 + timedelta(hours=3)).isoformat(),
+                      "routes": [{"route": "feed", "discovered": 5, "fetched": 5, "kept": 4, "errors": 0},
+                                 {"route": "sitemap", **zero}, {"route": "google-news", **zero}]})
+    done = _rasad(config.source_file, "digest", "--since", P0.isoformat(), "--until", P1.isoformat())
+    assert done.returncode == 0, done.stderr
+    txt = next(Path(line.strip()) for line in done.stdout.splitlines() if line.strip().endswith(".txt"))
+    rows = {line.split(":")[0].lstrip("- "): line for line in txt.read_text(encoding="utf-8").splitlines()
+            if line.startswith("- ") and " / " in line}
+    assert rows["أخبار غوغل"].endswith("متوقفة في الإعدادات") and "لم تجد شيئا" not in rows["أخبار غوغل"]
+    assert rows["خرائط المواقع"].endswith("لم تجد شيئا")  # on, and found nothing: still flagged
+    html = txt.with_suffix(".html").read_text(encoding="utf-8")
+    google = next(line for line in html.splitlines() if "أخبار غوغل" in line)
+    assert "متوقفة في الإعدادات" in google and "#b44d12" not in google  # not in the warning colour

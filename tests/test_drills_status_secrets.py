@@ -145,7 +145,7 @@ def test_credentials_in_es_url_never_reach_output_logs_records_or_digest(es_url:
     site = ListingSite("aljazeera", "/sitemap.xml", 5)
     try:
         cfg = listing_config(tmp_path, es_url, prefix, site)
-        outputs = [rasad("--config", cfg.source_file, *cmd, env=env) for cmd in (["init"], ["crawl"], ["digest"])]
+        outputs = [rasad("--config", cfg.source_file, *cmd, env=env) for cmd in (["init"], ["crawl"], ["digest", "--send"])]
     finally:
         site.stop()
     assert [o.returncode for o in outputs][0] == OK and outputs[1].returncode in (OK, PARTIAL)
@@ -153,7 +153,7 @@ def test_credentials_in_es_url_never_reach_output_logs_records_or_digest(es_url:
         assert SECRET not in o.stdout and SECRET not in o.stderr
     assert "http://***@" in outputs[0].stdout  # `rasad init` names the cluster, without its credentials
     records = runs_of(es_url, tmp_path, prefix)
-    assert {r["kind"] for r in records} == {"crawl", "digest"}
+    assert {r["kind"] for r in records} == {"crawl", "digest"}  # digest --send: a preview records nothing
     assert SECRET not in json.dumps(records)
     written = [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix in (".html", ".txt", ".eml", ".jsonl")]
     assert written and not [p for p in written if SECRET.encode() in p.read_bytes()]

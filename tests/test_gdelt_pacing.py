@@ -21,7 +21,7 @@ import pytest
 
 from crawler.config import PROJECT_ROOT, load_config
 from crawler.run import run_crawl
-from tests.conftest import write_config
+from tests.conftest import drop_prefix, write_config
 
 pytestmark = [pytest.mark.es, pytest.mark.slow]
 
@@ -84,6 +84,7 @@ gdelt_queries = ["World Internet Conference"]
         stats = run_crawl(config, since=datetime.now(UTC) - timedelta(days=15), run_id="gdelt-pacing")
     finally:
         server.shutdown()
+        drop_prefix(config)  # the crawl remembered its URLs in <prefix>-seen
     spans = sorted(GdeltStandIn.spans, key=lambda s: s[0])
     # 15 days in 5-day slices: three requests for the one query, each over its own slice.
     assert len(spans) == 3

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import uuid
 
 import pytest
 
 from crawler.run import run_crawl
 from crawler.store import Store
-from jobs.commands.crawl import summary_table
+from jobs.commands.crawl import crawl_line, summary_table
 from jobs.commands.demo import expected_failures
 from jobs.fixture_site import start_fixture_site
 from jobs.progress import CrawlProgress, progress_counts, progress_text
@@ -66,20 +67,39 @@ def test_summary_table_labels_expected_failures() -> None:
                                 "errors/extraction": 1},
                   "xinhua_arabic": {"pages": 6, "fetched": 4, "created": 2}}
     plain = summary_table(per_source).splitlines()
-    assert plain[0].split() == ["outlet", "pages", "new", "updated", "irrelevant", "dropped", "failed", "known",
-                                "unchanged"]
-    assert plain[1].split()[:7] == ["aljazeera", "15", "2", "0", "0", "0", "3"] and "exp." not in plain[1]
+    assert plain[0].split() == ["outlet", "pages", "new", "updated", "irrelevant", "dropped", "unreadable", "failed",
+                                "known", "unchanged"]
+    # The unreadable page was fetched; the 404 and the 500 were failed requests.
+    assert plain[1].split()[:8] == ["aljazeera", "15", "2", "0", "0", "0", "1", "2"] and "exp." not in plain[1]
     assert plain[-1].split()[:2] == ["all", "25"]
-    labelled = summary_table(per_source, expected={"aljazeera": 3}).splitlines()
-    assert "3 (3 exp.)" in labelled[1] and "3 (3 exp.)" in labelled[-1]
+    labelled = summary_table(per_source, expected={"aljazeera": {"unreadable": 1, "failed": 2}}).splitlines()
+    assert "1 (1 exp.)" in labelled[1] and "2 (2 exp.)" in labelled[1] and "2 (2 exp.)" in labelled[-1]
     assert "exp." not in labelled[2]  # no failures: nothing to label
 
 
 def test_expected_failures_follow_the_fixture_manifest() -> None:
     expected = expected_failures()
-    # aljazeera: a 404 feed, a 500 page and an empty page; youm7: robots-disallowed and truncated pages.
-    assert expected["aljazeera"] == 3 and expected["youm7"] == 2
-    assert expected["cgtn_arabic"] == 1 and expected["sky_news_arabia"] == 1 and expected["xinhua_arabic"] == 0
+    # aljazeera: a 404 feed and a 500 page fail, an empty page is unreadable; youm7: a robots-disallowed page
+    # fails, a truncated one is unreadable.
+    assert expected["aljazeera"] == {"failed": 2, "unreadable": 1}
+    assert expected["youm7"] == {"failed": 1, "unreadable": 1}
+    assert expected["cgtn_arabic"] == {"failed": 1, "unreadable": 0}
+    assert expected["sky_news_arabia"] == {"failed": 1, "unreadable": 0}
+    assert expected["xinhua_arabic"] == {"failed": 0, "unreadable": 0}
+
+
+def test_crawl_line_adds_up_in_the_words_of_the_table() -> None:
+    """The demo's crawl: 19 fetched were 11 kept + 4 irrelevant + 2 dropped + 2 unreadable; 5 requests failed."""
+    counts = {"fetched": 19, "indexed": 11, "created": 11, "dropped_irrelevant": 4, "dropped_old": 1,
+              "dropped_language": 1, "errors_extraction": 2, "errors_http_404": 2, "errors_http_500": 1,
+              "errors_redirect_loop": 1, "errors_robots": 1, "failed": 0, "spooled": 0}
+    line = crawl_line({"run_id": "crawl-1", "status": "ok", "duration_s": 3.0, "counts": counts})
+    assert line == ("crawl crawl-1: ok in 3.0s; 19 articles fetched: 11 kept (11 new), 4 irrelevant, 2 dropped, "
+                    "2 unreadable; 5 failed requests")
+    numbers = [int(n) for n in re.findall(r"(\d+) (?:kept|irrelevant|dropped|unreadable|not stored|other)", line)]
+    assert sum(numbers) == 19
+    lost = crawl_line({"counts": {**counts, "indexed": 9, "failed": 1, "spooled": 1}})
+    assert "10 kept (11 new, 1 spooled)" in lost and "1 not stored" in lost  # still 19 in all
 
 
 @pytest.mark.es

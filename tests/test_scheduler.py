@@ -313,7 +313,7 @@ class Service:
     def __init__(self, cfg_path: Path):
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "jobs.cli", "-c", str(cfg_path), "schedule"],
-            cwd=ROOT, stderr=subprocess.PIPE, text=True,
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         self.lines: list[str] = []
         self.ready = threading.Event()  # set once the next run times are logged
@@ -321,8 +321,8 @@ class Service:
         self.reader.start()
 
     def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
             self.lines.append(line)
             if "scheduler started" in line:
                 self.ready.set()
@@ -331,10 +331,10 @@ class Service:
     def log(self) -> str:
         return "".join(self.lines)
 
-    def terminate(self, timeout: float = 10) -> tuple[int, float]:
-        """SIGTERM; returns the exit status and the seconds it took to exit."""
+    def terminate(self, timeout: float = 10, sig: int = signal.SIGTERM) -> tuple[int, float]:
+        """SIGTERM (or `sig`); returns the exit status and the seconds it took to exit."""
         t = time.monotonic()
-        self.proc.send_signal(signal.SIGTERM)
+        self.proc.send_signal(sig)
         try:
             rc = self.proc.wait(timeout=timeout)
         finally:
@@ -353,7 +353,18 @@ def test_rasad_schedule_logs_next_runs_and_stops_cleanly_on_sigterm(tmp_path: Pa
     assert rc == 0, service.log
     assert elapsed < 30  # the next run is hours away: the service did not wait for it
     assert "job crawl: cron" in service.log and "next run 20" in service.log
-    assert "received SIGTERM" in service.log and "scheduler shutdown complete" in service.log
+    assert "stop requested" in service.log and "scheduler shutdown complete" in service.log
+    assert " INFO " not in service.log and "rasad: info" not in service.log  # README "Output": no INFO lines
+
+
+def test_ctrl_c_stops_the_service_with_130(tmp_path: Path) -> None:
+    """README "Exit codes": 130 when interrupted from the keyboard, for the service too."""
+    cfg_path, _ = make_config(tmp_path)
+    service = Service(cfg_path)
+    assert service.ready.wait(30), service.log
+    rc, elapsed = service.terminate(sig=signal.SIGINT)
+    assert rc == 130, service.log
+    assert elapsed < 30 and "scheduler shutdown complete" in service.log
 
 
 def test_sigterm_waits_for_the_running_job_to_finish(tmp_path: Path) -> None:
@@ -373,7 +384,8 @@ def test_sigterm_waits_for_the_running_job_to_finish(tmp_path: Path) -> None:
     ends = lines(out, "end")
     assert len(ends) == 1 and ends[0][1] >= sent_at  # the job finished after the signal, before the exit
     assert elapsed < 30  # the 2 s job, not a hang
-    assert "waiting for running jobs" in service.log and "job slow" in service.log
+    assert "waiting for running jobs" in service.log
+    assert "job slow" in (tmp_path / "var" / "log" / "rasad.log").read_text(encoding="utf-8")  # the run: log file
 
 
 def test_stop_flag_prevents_new_steps_of_the_cycle(tmp_path: Path) -> None:

@@ -437,7 +437,8 @@ def test_cli_sources_check_one_outlet(site: str, tmp_path: Path, capsys: pytest.
     config = str(write_config(tmp_path, site))
     # The only outlet checked fails (a broken feed): exit 1 (failed), as cron must see it.
     assert cli.main(["--config", config, "sources", "check", "--source", "bbc_arabic", "--timeout", "5"]) == 1
-    (line,) = capsys.readouterr().out.splitlines()
+    line, summary = capsys.readouterr().out.splitlines()
+    assert summary == "checked 1 outlet: 0 ok, 1 failed"  # --source: no aggregator routes checked
     assert line.startswith("FAIL bbc_arabic: ")  # index.xml is broken on the fixture site
     rss, index, sitemap = line.split(": ", 1)[1].split(" | ")
     assert f"feed {site}/bbc_arabic/arabic/rss.xml status=200 items=3 newest={RSS_NEWEST.isoformat()}" == rss
@@ -450,3 +451,37 @@ def test_cli_sources_check_unknown_outlet_exits_2(tmp_path: Path, capsys: pytest
     assert cli.main(["--config", config, "sources", "check", "--source", "nope"]) == 2
     err = capsys.readouterr().err
     assert "unknown outlet 'nope'" in err and "known outlets:" in err and "aljazeera" in err
+
+
+def test_offline_sources_check_ends_with_a_summary_and_shows_an_off_route_as_off(tmp_path: Path) -> None:
+    """No name resolves (every host under .invalid, RFC 2606): one summary line says so; Google News,
+    off by default, reads OFF, not FAIL. Run as the user runs it."""
+    import os
+    import subprocess
+    import sys
+
+    cfg = tmp_path / "rasad.toml"
+    cfg.write_text('[crawl]\nbase_url_override = "http://no-such-host.invalid/{source}"\n'
+                   f'[log]\nfile = "{tmp_path / "rasad.log"}"\n', encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "jobs.cli", "-c", str(cfg), "sources", "check", "--timeout", "3"],
+                          cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=300,
+                          env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)})
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.splitlines()
+    n = len(all_sources())
+    assert sum(line.startswith("FAIL ") and " aggregator " not in line for line in lines) == n
+    assert lines[-1] == (f"checked {n} outlets: 0 ok, {n} failed; aggregator routes: 0 ok, 0 blocked, 1 off, 1 failed; "
+                         "every failure is a DNS failure (no host name resolved): this machine seems offline, "
+                         "check its network")
+    google = next(line for line in lines if " aggregator google_news " in line)
+    assert google.startswith("OFF  aggregator google_news [off (crawl.google_news)]")
+
+
+def test_sources_check_summary_without_dns_failures_does_not_call_the_machine_offline(site: str, tmp_path: Path,
+                                                                                      capsys) -> None:
+    cfg = tmp_path / "rasad.toml"
+    cfg.write_text(f'[crawl]\nbase_url_override = "{site}/{{source}}"\n', encoding="utf-8")
+    cli.main(["--config", str(cfg), "sources", "check", "--source", "bbc_arabic", "--source", "aljazeera",
+              "--timeout", "3"])
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert re.fullmatch(r"checked 2 outlets: \d ok, \d failed", last), last

@@ -12,6 +12,7 @@ import http.client
 import io
 import logging
 import re
+import socket
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -51,6 +52,13 @@ class Fetched:
 
 
 Fetch = Callable[[str, float], Fetched]
+
+# The start of a Fetched.error when the host name did not resolve (no DNS: typically an offline machine).
+DNS_ERROR = "host name not resolved"
+
+
+def is_dns_error(error: str | None) -> bool:
+    return bool(error) and str(error).startswith(DNS_ERROR)
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,8 @@ def fetch_url(
     except urllib.error.HTTPError as exc:
         return Fetched(url, exc.code, b"", f"HTTP {exc.code} {exc.reason}")
     except urllib.error.URLError as exc:
+        if isinstance(exc.reason, socket.gaierror):
+            return Fetched(url, None, b"", f"{DNS_ERROR}: {exc.reason}")
         return Fetched(url, None, b"", f"cannot connect: {exc.reason}")
     except TimeoutError:
         return Fetched(url, None, b"", f"timed out after {timeout:g}s")

@@ -77,11 +77,14 @@ _MODIFIED_META = (
 _AUTHOR_META = ("author", "article:author", "dc.creator", "parsely-author", "byl")
 # Bylines start with "by" in several Arabic phrasings; the name follows.
 _BYLINE_PREFIX = re.compile(
-    r"^\s*(?:بقلم|كتب|كتبت|كتبه|إعداد|اعداد|تحرير|المحرر|مراسل|by)\s*[:：\-–]?\s*", re.I
+    r"^\s*(?:بقلم|كتب|كتبت|كتبه|إعداد|اعداد|تحرير|المحرر|مراسل|by)(?!\w)\s*[:：\-–]?\s*", re.I
 )
 _AUTHOR_SPLIT = re.compile(r"\s*[،,;|]\s*")
 _DATE_WORDS = ("date", "time", "publish")  # in a class or id: an element that may print the date
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+# What may follow a byline word when the credit is the whole phrase ("مراسل خاص": a special
+# correspondent), not a name: the phrase is kept, not cut down to its adjective.
+_CREDIT_QUALIFIERS = {"خاص", "خاصة", "الموقع", "الجريدة", "الصحيفة", "الوكالة", "القسم", "الخاص"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
 _PERCENT = re.compile(r"%[0-9a-f]{2}")
 # XHTML pages start with one; lxml refuses a str that still declares an encoding.
@@ -277,6 +280,23 @@ def _title(tree: HtmlElement, sel: Selectors, meta: dict[str, str], ld: dict, gu
     return _text(h1[0]) if h1 else ""
 
 
+_DATELINE_MAX_TOKENS = 6  # "الاثنين، 23 نوفمبر 2020", "نشر في: 23 نوفمبر 2020": a date, not a sentence
+
+
+def is_dateline(line: str) -> bool:
+    """True for a short line that only gives a date (a page's dateline), not a sentence of the article."""
+    return len(line) < 80 and len(tokens(line)) <= _DATELINE_MAX_TOKENS and parse_date(line) is not None
+
+
+def lead_or_first_paragraph(article: Article) -> tuple[str, bool]:
+    """(the text to show as the article's lead, whether the page declared it): the declared lead, else
+    the body's first paragraph that is not a dateline (for readers; the stored lead stays as declared)."""
+    if article.lead:
+        return article.lead, True
+    first = next((ln for ln in article.body.split("\n") if ln.strip() and not is_dateline(ln)), "")
+    return first, False
+
+
 def _lead(tree: HtmlElement, sel: Selectors, meta: dict[str, str], ld: dict, title: str) -> str:
     for el in _css(tree, sel.lead):
         if text := _text(el):
@@ -366,8 +386,10 @@ def _modified(tree: HtmlElement, meta: dict[str, str], ld: dict, tz: str) -> str
 def _clean_authors(values: list[str], site: str | None) -> list[str]:
     out: list[str] = []
     for value in values:
-        for name in _AUTHOR_SPLIT.split(_BYLINE_PREFIX.sub("", clean_display(value))):
-            name = _BYLINE_PREFIX.sub("", name).strip(" :-–")
+        for part in _AUTHOR_SPLIT.split(clean_display(value)):
+            name = _BYLINE_PREFIX.sub("", part).strip(" :-–")
+            if name in _CREDIT_QUALIFIERS:
+                name = part.strip(" :-–")
             if not name or len(name) > 60 or "://" in name or name.startswith("@") or name == site:
                 continue
             if name not in out:

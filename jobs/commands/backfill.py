@@ -86,7 +86,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(accounting)
     for err in (result.get("errors") or [])[:MAX_ERRORS_SHOWN]:
         print(f"error: {err}")
-    return exit_code(result["status"])
+    return tasks.exit_status(exit_code(result["status"]))
 
 
 MAX_ERRORS_SHOWN = 10

@@ -60,7 +60,11 @@ SECTIONS = (
 
 def comparison_lines(row: dict) -> list[str]:
     """A comparison (a `--json` row or a stored article) as indented `label: value` lines, one per fact or sentence."""
-    return [f"  {label}: {value}" for label, key in SECTIONS for value in row.get(key) or []]
+    return [f"  {label}: {_capped(str(value))}" for label, key in SECTIONS for value in row.get(key) or []]
+
+
+def _capped(text: str, limit: int = 300) -> str:
+    return f"{text[:limit]}{'…' if len(text) > limit else ''}"
 
 
 def load_reference(config: Config, topic_name: str | None = None) -> Reference:
@@ -119,6 +123,13 @@ def reindex(config: Config, reference: Reference, batch: int = 500) -> int:
     return done
 
 
+# The readable lines of a comparison, in this order: every list of the --json output has its label.
+def readable(source: str, row: dict) -> str:
+    """The readable form of one comparison: relation and similarity, then shared, conflicting and missing
+    facts, other-edition figures and the article's novel sentences (what --json gives, one per line)."""
+    return "\n".join([f"{source}\t{row['relation']}\tsimilarity {row['similarity']:.2f}", *comparison_lines(row)])
+
+
 def run(args: argparse.Namespace, config: Config) -> int:
     if args.published:
         try:
@@ -153,9 +164,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         elif "error" in row:
             continue
         else:
-            print(f"{source}\t{row['relation']}\tsimilarity {row['similarity']:.2f}")
-            for line in comparison_lines(row):
-                print(line)
+            print(readable(source, row))
     if failed:
         report_error("compare", f"{failed} of {len(args.inputs)} inputs failed")
     return 1 if failed else 0

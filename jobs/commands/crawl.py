@@ -36,10 +36,12 @@ def parse_since(value: str) -> datetime:
 
 
 # Columns of the per-outlet summary: heading -> how it is counted from the crawl's per-source stats.
-COLUMNS = ("pages", "new", "updated", "irrelevant", "dropped", "failed", "known", "unchanged")
-LEGEND = ("pages: listings and articles fetched; new/updated: articles indexed; irrelevant: off-topic pages;\n"
-          "dropped: old, not Arabic or duplicate; known: seen before, skipped; unchanged: feeds and sitemaps that "
-          "answered 304")
+# An article fetched ends as exactly one of new, updated, irrelevant, dropped or unreadable.
+COLUMNS = ("pages", "new", "updated", "irrelevant", "dropped", "unreadable", "failed", "known", "unchanged")
+LEGEND = ("pages: listings and articles fetched; new/updated: articles indexed; irrelevant: off-topic pages; "
+          "dropped: old, not Arabic or duplicate;\nunreadable: fetched, no text extracted; failed: no usable answer "
+          "(HTTP error, timeout, robots.txt, loop); known: seen before; unchanged: 304")
+LABELLED = ("unreadable", "failed")  # the columns whose expected counts the demo labels "(n exp.)"
 
 
 def outlet_row(counts: Mapping[str, float]) -> dict[str, int]:
@@ -49,33 +51,45 @@ def outlet_row(counts: Mapping[str, float]) -> dict[str, int]:
         return int(sum(v for k, v in counts.items() if k.startswith(prefix)))
 
     irrelevant = int(counts.get("dropped/irrelevant", 0))
+    unreadable = int(counts.get("errors/extraction", 0))
     return {
         "pages": int(counts.get("pages", 0) + counts.get("fetched", 0)),  # listings + articles
         "new": int(counts.get("created", 0)),
         "updated": int(counts.get("updated", 0)),
         "irrelevant": irrelevant,
         "dropped": total("dropped/") - irrelevant,  # old, not Arabic, duplicate
-        "failed": total("errors/"),
+        "unreadable": unreadable,
+        "failed": total("errors/") - unreadable,
         "known": int(counts.get("skipped/known", 0)),
         "unchanged": int(counts.get("feed/not_modified", 0) + counts.get("sitemap/not_modified", 0)),
     }
 
 
-def summary_table(per_source: Mapping[str, Mapping[str, float]], expected: Mapping[str, int] | None = None) -> str:
+def summary_table(per_source: Mapping[str, Mapping[str, float]],
+                  expected: Mapping[str, Mapping[str, int]] | None = None) -> str:
     """A plain-text table, one line per outlet (and a total): pages fetched and what became of the articles.
 
-    `expected`: failures each outlet was known to produce (the demo's deliberately broken fixture
-    pages); the failed column then reads "3 (3 exp.)" so a newcomer can tell them from real ones.
+    `expected`: per outlet, the unreadable pages and failed requests it was known to produce (the
+    demo's deliberately broken fixture pages); those columns then read "3 (3 exp.)" so a newcomer can
+    tell them from real ones.
     """
-    rows = [(name, outlet_row(counts), min(outlet_row(counts)["failed"], (expected or {}).get(name, 0)))
-            for name, counts in sorted(per_source.items())]
+    def labels(name: str, row: dict[str, int]) -> dict[str, int]:
+        exp = (expected or {}).get(name) or {}
+        return {c: min(row[c], int(exp.get(c, 0))) for c in LABELLED}
+
+    rows = [(name, outlet_row(counts)) for name, counts in sorted(per_source.items())]
+    rows = [(name, row, labels(name, row)) for name, row in rows]
     if len(rows) > 1:
-        rows.append(("all", {c: sum(r[c] for _, r, _ in rows) for c in COLUMNS}, sum(e for _, _, e in rows)))
-    def failed(row: dict[str, int], exp: int) -> str:
-        return f"{row['failed']} ({exp} exp.)" if expected is not None and row["failed"] else str(row["failed"])
+        rows.append(("all", {c: sum(r[c] for _, r, _ in rows) for c in COLUMNS},
+                     {c: sum(e[c] for _, _, e in rows) for c in LABELLED}))
+
+    def cell(row: dict[str, int], exp: dict[str, int], column: str) -> str:
+        if expected is not None and column in LABELLED and row[column]:
+            return f"{row[column]} ({exp[column]} exp.)"
+        return str(row[column])
 
     table = [["outlet", *COLUMNS]]
-    table += [[name, *(failed(row, exp) if c == "failed" else str(row[c]) for c in COLUMNS)] for name, row, exp in rows]
+    table += [[name, *(cell(row, exp, c) for c in COLUMNS)] for name, row, exp in rows]
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
     return "\n".join(
         "  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(r, widths, strict=True)))
@@ -123,15 +137,28 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(f"GDELT {query!r}: " + ", ".join(f"{k}={int(v)}" for k, v in sorted(counts.items())))
     for err in result.get("errors") or []:
         print(f"  {err}", file=sys.stderr)
-    return exit_code(result["status"])  # 0 ok, 3 partial, 1 failed or interrupted
+    return tasks.exit_status(exit_code(result["status"]))  # 0 ok, 3 partial, 1 failed or stopped, 130 Ctrl-C
 
 
 def crawl_line(result: Mapping) -> str:
-    """One line: the run, its status and duration, what was kept and how many errors (details in the log)."""
+    """One line: the run, its status and duration, and what became of the articles fetched, in the
+    words of the summary table, adding up: fetched = kept + irrelevant + dropped + unreadable (+ not
+    stored); then the requests that failed."""
     c = result.get("counts") or {}
-    errors = sum(int(v) for k, v in c.items() if k.startswith("errors_"))
+    fetched = int(c.get("fetched", 0))
+    kept = int(c.get("indexed", 0) + c.get("spooled", 0))
+    irrelevant = int(c.get("dropped_irrelevant", 0))
+    dropped = int(sum(v for k, v in c.items() if k.startswith("dropped_"))) - irrelevant
+    unreadable = int(c.get("errors_extraction", 0))
     unstored = int(c.get("failed", 0))  # documents the store could not write (nor spool)
+    failed = int(sum(v for k, v in c.items() if k.startswith("errors_"))) - unreadable
+    parts = [f"{kept} kept ({int(c.get('created', 0))} new"
+             + (f", {int(c['spooled'])} spooled" if c.get("spooled") else "") + ")",
+             f"{irrelevant} irrelevant", f"{dropped} dropped", f"{unreadable} unreadable"]
+    if unstored:
+        parts.append(f"{unstored} not stored")
+    other = fetched - kept - irrelevant - dropped - unreadable - unstored
+    if other:  # any outcome not named above, so that the line still adds up
+        parts.append(f"{other} other")
     return (f"crawl {result.get('run_id', '')}: {result.get('status')} in {result.get('duration_s', 0):.1f}s; "
-            f"{int(c.get('fetched', 0))} articles fetched, {int(c.get('indexed', 0))} kept "
-            f"({int(c.get('created', 0))} new), {errors} failed"
-            + (f", {unstored} not stored" if unstored else "") + (f", {int(c['spooled'])} spooled" if c.get("spooled") else ""))
+            f"{fetched} articles fetched: " + ", ".join(parts) + f"; {failed} failed requests")

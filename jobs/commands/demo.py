@@ -57,19 +57,22 @@ def demo_config(config: Config, site_base: str, smtp_port: int) -> Config:
 
 
 # What the fixture site breaks on purpose, so the crawl's error paths run in every demo.
-EXPECTED_NOTE = ("exp. = expected: the fixture site fails these on purpose (pages answering 404 and 500, an empty\n"
-                 "and a truncated page, a redirect loop, a page robots.txt disallows, a missing feed)")
+EXPECTED_NOTE = ("exp. = expected: the fixture site fails these on purpose (404 and 500 pages, an empty and a "
+                 "truncated page, a redirect loop, a page robots.txt disallows, a missing feed)")
 
 
-def expected_failures() -> dict[str, int]:
-    """Per outlet, the failed requests the fixture site provokes deliberately (from its manifest)."""
+def expected_failures() -> dict[str, dict[str, int]]:
+    """Per outlet, the unreadable pages and failed requests the fixture site provokes deliberately (its manifest)."""
     from jobs.fixture_site import SITE_DIR
 
     manifest = json.loads((SITE_DIR / "manifest.json").read_text(encoding="utf-8"))
-    counts = {name: sum(1 for kind in outlet["feeds"] if kind == "404") for name, outlet in manifest["outlets"].items()}
+    counts = {name: {"unreadable": 0, "failed": sum(1 for kind in outlet["feeds"] if kind == "404")}
+              for name, outlet in manifest["outlets"].items()}
     for article in manifest["articles"]:
         if article["kind"] in ("broken", "disallowed"):
-            counts[article["outlet"]] = counts.get(article["outlet"], 0) + 1
+            # An empty or truncated page answers 200 and yields no text; the others get no usable answer.
+            column = "unreadable" if article.get("status") in ("empty", "truncated") else "failed"
+            counts.setdefault(article["outlet"], {"unreadable": 0, "failed": 0})[column] += 1
     return counts
 
 
@@ -77,6 +80,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from jobs import tasks
     from jobs.commands.backfill import summary as backfill_summary
     from jobs.commands.crawl import LEGEND, crawl_line, summary_table
+    from jobs.commands.digest import demo_articles_command
     from jobs.context import local_node_notice
     from jobs.fixture_site import start_fixture_site
     from jobs.lock import EX_TEMPFAIL, LockHeld
@@ -100,8 +104,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
             _drop_demo_indices(cfg)
         try:
             backfilled = _backfill_2020(cfg, site.base_url)
-            with CrawlProgress("demo crawl") as progress:
-                result = tasks.cycle(cfg, trigger="demo", on_progress=progress.update)
+            result = None
+            if not tasks.STOP.is_set():  # stopped during the backfill: start nothing more
+                with CrawlProgress("demo crawl") as progress:
+                    result = tasks.cycle(cfg, trigger="demo", on_progress=progress.update)
         except LockHeld as exc:
             print(f"rasad demo: {exc}")
             return EX_TEMPFAIL
@@ -110,6 +116,14 @@ def run(args: argparse.Namespace, config: Config) -> int:
         site.stop()
     print(f"backfill: {backfilled['status']}  (the fixture outlets' 2020 pages from a local web archive)")
     print(backfill_summary(backfilled))
+    if tasks.STOP.is_set():
+        # Stopped (Ctrl-C or SIGTERM): say what was done, not the steps that were skipped.
+        crawl = (result or {}).get("crawl") or {}
+        if "counts" in crawl:
+            print(crawl_line(crawl))
+        print("rasad demo: interrupted; run `rasad demo` again to finish (what is stored stays)")
+        return tasks.exit_status(1)
+    assert result is not None
     crawl, digest = result["crawl"], result["digest"]
     print(crawl_line(crawl))
     if crawl.get("per_source"):
@@ -126,8 +140,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
     for msg in sink.saved:
         print(f"  mail received by the local SMTP sink: {msg}")
     if not sink.saved:
-        print("  no mail was received (nothing new since the last demo? use --fresh)")
-    print(f"  see the articles: RASAD_INDEX_PREFIX={cfg.elasticsearch.index_prefix} .venv/bin/rasad digest --since 30d")
+        print("  no mail was received" + ("" if args.fresh else " (nothing new since the last demo? use --fresh)"))
+    print(f"  see the articles: {demo_articles_command(cfg.elasticsearch.index_prefix)}")
     notice = local_node_notice(config)
     if notice:
         print(notice)

@@ -37,8 +37,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _summary(row: dict) -> str:
-    """A few readable lines for one extracted article."""
+def _short(text: str, limit: int = 200) -> str:
+    return f"{text[:limit]}{'…' if len(text) > limit else ''}"
+
+
+def _summary(row: dict, lead: tuple[str, bool], first_line: str) -> str:
+    """A few readable lines for one extracted article: the lead (the declared one, or the first
+    paragraph, labelled so) and the body's first sentence line, not its dateline."""
+    text, declared = lead
     lines = [
         row["input"],
         f"  title:     {row['title']}",
@@ -46,14 +52,14 @@ def _summary(row: dict) -> str:
         f"  published: {row['published_at'] or '-'}   modified: {row['modified_at'] or '-'}",
         f"  authors:   {', '.join(row['authors']) or '-'}   section: {row['section'] or '-'}   language: {row['language'] or '-'}",
         f"  words:     {row['word_count']}",
+        f"  lead:      {_short(text) if declared else (f'(first paragraph) {_short(text)}' if text else '-')}",
+        f"  body:      {_short(first_line)}",
     ]
-    first = row["body"].split("\n", 1)[0]
-    lines.append(f"  body:      {first[:200]}{'…' if len(first) > 200 else ''}")
     return "\n".join(lines)
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    from crawler.text.extract import extract_path
+    from crawler.text.extract import extract_path, is_dateline, lead_or_first_paragraph
 
     failed = 0
     for source in args.inputs:
@@ -61,6 +67,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
             article = extract_path(source, **fetch_options(config))
             data = article.to_dict()
             row = {"input": source, **{name: data[name] for name in FIELDS}}
+            lead = lead_or_first_paragraph(article)
+            # The body's first line of text, not its dateline, and not the lead shown just above it.
+            lines = [ln for ln in article.body.split("\n") if ln.strip() and not is_dateline(ln)]
+            first_line = next((ln for ln in lines if ln.strip() != lead[0].strip()), lines[0] if lines else "")
         except ValueError as exc:  # ExtractionError, and bad input such as an invalid time zone
             failed += 1
             row = {"input": source, "url": getattr(exc, "url", source), "error": error_text(source, exc)}
@@ -68,7 +78,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         if args.json:
             print(json.dumps(row, ensure_ascii=False), flush=True)
         elif "error" not in row:
-            print(_summary(row))
+            print(_summary(row, lead, first_line))
     if failed:
         report_error("extract", f"{failed} of {len(args.inputs)} inputs failed")
     return 1 if failed else 0

@@ -69,4 +69,4 @@ def run(args: argparse.Namespace, config: Config) -> int:
     notice = local_node_notice(config)
     if notice:
         print(notice)
-    return exit_code(result["status"])  # 0 ok, 3 partial, 1 failed or interrupted
+    return tasks.exit_status(exit_code(result["status"]))  # 0 ok, 3 partial, 1 failed or stopped, 130 Ctrl-C

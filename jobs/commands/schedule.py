@@ -16,8 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    from jobs import logs
     from jobs.scheduler import serve
 
-    logs.service_console()
+    # Only warnings and errors on the terminal (README, "Output"); the service prints its jobs itself.
     return serve(config)

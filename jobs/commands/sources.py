@@ -100,9 +100,16 @@ def aggregator_routes(config: Config) -> list[tuple[str, str, bool, str]]:
     return routes
 
 
+def route_state(r: RouteCheck) -> str:
+    """off (switched off: never requested by a crawl, so never a failure), fail, ok or blocked."""
+    if not r.enabled:
+        return "off"
+    return "fail" if r.allowed is None else ("ok" if r.allowed else "blocked")
+
+
 def route_line(r: RouteCheck, key: str) -> str:
-    """BLOCKED / OK / FAIL, the route, whether it is switched on, and the robots.txt verdict."""
-    head = "FAIL" if r.allowed is None else ("OK  " if r.allowed else "BLOCKED")
+    """OFF / BLOCKED / OK / FAIL, the route, whether it is switched on, and the robots.txt verdict."""
+    head = {"off": "OFF ", "fail": "FAIL", "ok": "OK  ", "blocked": "BLOCKED"}[route_state(r)]
     state = "on" if r.enabled else f"off ({key})"
     return f"{head} aggregator {r.name} [{state}]: {r.url} {r.verdict} ({r.robots_url} status={r.status or '-'})"
 
@@ -138,6 +145,27 @@ def check_line(result: SourceCheck) -> str:
     return f"{verdict} {result.name}: {parts}"
 
 
+def summary_line(results: list[SourceCheck], routes: list[RouteCheck]) -> str:
+    """The last line of `sources check`: outlets ok and failed, routes ok/blocked/off/failed, and, when
+    every failure is a DNS failure, that the machine seems offline."""
+    from crawler.sources.check import is_dns_error
+
+    failed = [r for r in results if not r.ok]
+    text = (f"checked {len(results)} outlet{'s' if len(results) != 1 else ''}: "
+            f"{len(results) - len(failed)} ok, {len(failed)} failed")
+    if routes:
+        states = [route_state(r) for r in routes]
+        text += "; aggregator routes: " + ", ".join(
+            f"{states.count(s)} {word}" for s, word in (("ok", "ok"), ("blocked", "blocked"), ("off", "off"),
+                                                          ("fail", "failed")))
+    errors = [c.error for r in failed for c in r.checks if not c.ok]
+    errors += [r.error for r in routes if route_state(r) == "fail"]
+    if failed and errors and all(is_dns_error(e) for e in errors):
+        text += ("; every failure is a DNS failure (no host name resolved): this machine seems offline, "
+                 "check its network")
+    return text
+
+
 def run(args: argparse.Namespace, config: Config) -> int:
     if args.sources_action == "match":
         return run_match(args)
@@ -165,14 +193,18 @@ def run(args: argparse.Namespace, config: Config) -> int:
     for r in results:
         print(check_line(r), flush=True)
     failed = sum(not r.ok for r in results)
-    log.info("checked %d outlets: %d OK, %d failing", len(results), len(results) - failed, failed)
+    routes: list[RouteCheck] = []
     if not getattr(args, "sources", None):  # aggregator routes with the whole catalogue only
         from crawler.settings import user_agent
 
         for name, url, enabled, key in aggregator_routes(config):
             verdict = check_route_robots(name, url, enabled=enabled, user_agent=user_agent(config),
                                          timeout=args.timeout)
+            routes.append(verdict)
             print(route_line(verdict, key), flush=True)
+    summary = summary_line(results, routes)
+    log.info("%s", summary)
+    print(summary)
     # Every line is printed whatever happens; the exit code says it for cron: 0 all OK, 3 some failing, 1 all.
     if not failed:
         return EXIT_OK
