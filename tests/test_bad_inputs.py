@@ -66,7 +66,8 @@ def measured(code: str) -> dict:
 import json, resource, sys
 result = {{}}
 {code}
-result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM, not ru_maxrss: ru_maxrss carries the forking test process's own peak across exec.
+result["max_rss_mb"] = int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM:")).split()[1]) / 1024
 print(json.dumps(result, ensure_ascii=False))
 """
     done = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True, timeout=120, cwd=ROOT)
