@@ -15,6 +15,7 @@ import importlib
 import logging
 import os
 import sys
+import warnings
 
 from crawler.config import Config, ConfigError, load_config
 from crawler.redact import install_log_redaction, redact
@@ -97,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     # The client logs each failed attempt with a traceback; rasad says what failed once, below.
     logging.getLogger("elasticsearch").setLevel(logging.ERROR if not args.verbose else logging.INFO)
     install_log_redaction()
+    # pywb brings brotlipy, and Scrapy says on every import that it is deprecated: noise for a user.
+    warnings.filterwarnings("ignore", message="You have brotlipy installed")
     config: Config | None = None
     try:
         config = load_config(args.config)

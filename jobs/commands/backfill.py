@@ -92,11 +92,13 @@ def run(args: argparse.Namespace, config: Config) -> int:
 MAX_ERRORS_SHOWN = 10
 
 
-def summary(result: dict) -> str:
-    """Per-route and per-outlet tables of a crawl or backfill result."""
-    routes = result.get("routes") or []
-    outlets = result.get("outlets") or outlet_rows(result.get("per_source") or {})
-    return table(routes, "route") + "\n\n" + table(outlets, "outlet")
+def summary(result: dict, outlets: bool = True) -> str:
+    """Per-route and (unless `outlets` is false) per-outlet tables of a crawl or backfill result."""
+    routes = table(result.get("routes") or [], "route")
+    if not outlets:
+        return routes
+    rows = result.get("outlets") or outlet_rows(result.get("per_source") or {})
+    return routes + "\n\n" + table(rows, "outlet")
 
 
 def warc_accounting(counts: dict) -> str:

@@ -115,7 +115,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         sink.stop()
         site.stop()
     print(f"backfill: {backfilled['status']}  (the fixture outlets' 2020 pages from a local web archive)")
-    print(backfill_summary(backfilled))
+    print(backfill_summary(backfilled, outlets=False))  # the crawl's outlet table follows
     if tasks.STOP.is_set():
         # Stopped (Ctrl-C or SIGTERM): say what was done, not the steps that were skipped.
         crawl = (result or {}).get("crawl") or {}
