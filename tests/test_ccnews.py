@@ -461,3 +461,14 @@ def test_archive_client_one_request_at_a_time_per_host(tmp_path: Path) -> None:
         with pytest.raises(ArchiveHTTPError, match="disallowed by the host's robots.txt"):
             client.get(f"{server.url}crawl-data/CC-NEWS/2022/11/warc.paths.gz")
         assert server.asked("/crawl-data/") == 0
+
+
+def test_a_listing_that_inflates_past_its_cap_is_refused_naming_it() -> None:
+    """A paths listing is inflated under a cap: a gzip of 100 MB of zeros is an error, not 100 MB in memory."""
+    import gzip
+
+    bomb = gzip.compress(b"0" * (100 * 1024 * 1024))
+    with pytest.raises(ccnews.CCNewsError, match=r"2020/11/warc\.paths\.gz: a paths listing over"):
+        ccnews.parse_listing(bomb, "2020/11/warc.paths.gz")
+    with pytest.raises(ccindex.CCIndexError, match=r"CC-MAIN-2020-50.*listing over"):
+        ccindex.parse_partitions(bomb, "CC-MAIN-2020-50/cc-index-table.paths.gz")

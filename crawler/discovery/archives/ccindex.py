@@ -17,7 +17,6 @@ through `RangeFile`, a seekable file over the archive client (one request at a t
 
 from __future__ import annotations
 
-import gzip
 import io
 import re
 from collections.abc import Iterable
@@ -25,6 +24,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 from crawler.discovery.archives.captures import Capture, cdx_timestamp
+from crawler.discovery.archives.commoncrawl import CommonCrawlError, listed_paths
 from crawler.discovery.archives.filters import SEPARATORS
 from crawler.discovery.archives.http import ArchiveClient, ArchiveHTTPError
 from crawler.text.arabic import normalize
@@ -45,11 +45,10 @@ def partitions_url(base: str, crawl_id: str) -> str:
 def parse_partitions(data: bytes, source: str = "cc-index-table.paths.gz") -> list[str]:
     """The `subset=warc` Parquet files of a crawl's (gzipped) partition listing."""
     try:
-        text = gzip.decompress(data).decode("utf-8")
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
-        raise CCIndexError(f"{source}: not a gzipped list of paths ({exc})") from None
-    return [p for p in (line.strip() for line in text.splitlines())
-            if "/subset=warc/" in p and p.endswith(".parquet")]
+        paths = listed_paths(data, source)
+    except CommonCrawlError as exc:
+        raise CCIndexError(str(exc)) from None
+    return [p for p in paths if "/subset=warc/" in p and p.endswith(".parquet")]
 
 
 def url_pattern(keywords: Iterable[str]) -> str:

@@ -14,7 +14,6 @@ cluster could call it the same way.
 
 from __future__ import annotations
 
-import gzip
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ from typing import IO
 
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.discovery.archives.commoncrawl import ArchivedPage
+from crawler.discovery.archives.commoncrawl import ArchivedPage, CommonCrawlError, listed_paths
 from crawler.discovery.archives.http import ArchiveClient
 from crawler.discovery.archives.prefilter import Prefilter
 
@@ -76,12 +75,11 @@ def file_url(base: str, path: str) -> str:
 def parse_listing(data: bytes, source: str = "warc.paths.gz") -> list[NewsFile]:
     """The CC-NEWS files of a (gzipped) listing; lines that are no CC-NEWS file name are ignored."""
     try:
-        text = gzip.decompress(data).decode("utf-8")
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
-        raise CCNewsError(f"{source}: not a gzipped list of paths ({exc})") from None
+        paths = listed_paths(data, source)
+    except CommonCrawlError as exc:
+        raise CCNewsError(str(exc)) from None
     out = []
-    for line in text.splitlines():
-        path = line.strip()
+    for path in paths:
         m = FILE_NAME.search(path)
         if m:
             when = datetime.strptime(m.group(1), "%Y%m%d%H%M%S").replace(tzinfo=UTC)

@@ -8,6 +8,7 @@ data.commoncrawl.org, fetched with an HTTP Range request and read with warcio.
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import re
@@ -155,6 +156,22 @@ def read_capped(stream, limit: int) -> bytes:  # noqa: ANN001 - a file-like obje
         chunks.append(chunk)
         size += len(chunk)
     raise PayloadTooLarge(f"payload over {limit} bytes once decoded (crawl.max_response_bytes)")
+
+
+# A paths listing (a month of CC-NEWS, a crawl's index partitions) is tens of KB once inflated.
+MAX_LISTING_BYTES = 64 * 1024 * 1024
+
+
+def listed_paths(data: bytes, source: str) -> list[str]:
+    """The paths of a gzipped listing (warc.paths.gz, cc-index-table.paths.gz), inflated under a cap."""
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as fh:
+            text = read_capped(fh, MAX_LISTING_BYTES).decode("utf-8")
+    except PayloadTooLarge:
+        raise CommonCrawlError(f"{source}: a paths listing over {MAX_LISTING_BYTES} bytes once inflated") from None
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        raise CommonCrawlError(f"{source}: not a gzipped list of paths ({exc})") from None
+    return [p for p in (line.strip() for line in text.splitlines()) if p]
 
 
 def page_of(record, max_bytes: int = 0) -> ArchivedPage | None:  # noqa: ANN001 - warcio's ArcWarcRecord
