@@ -67,12 +67,18 @@ def unreachable(exc: BaseException) -> bool:
     light commands never load it, so none of its errors can come from them)."""
     if "crawler.store" not in sys.modules:
         return False
-    from elasticsearch.exceptions import ConnectionError as ESConnectionError
-    from elasticsearch.exceptions import ConnectionTimeout
+    from crawler.store import UNREACHABLE, StoreError, UnsupportedCluster
 
-    from crawler.store import StoreError
+    return isinstance(exc, (*UNREACHABLE, StoreError)) and not isinstance(exc, UnsupportedCluster)
 
-    return isinstance(exc, StoreError | ESConnectionError | ConnectionTimeout)
+
+def refused_version(exc: BaseException) -> bool:
+    """True for a cluster that answers but runs a version Rasad's client cannot serve (7.x)."""
+    if "crawler.store" not in sys.modules:
+        return False
+    from crawler.store import UnsupportedCluster
+
+    return isinstance(exc, UnsupportedCluster)
 
 
 def unreachable_message(config: Config, exc: BaseException) -> str:
@@ -118,6 +124,9 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return EX_BROKEN_PIPE
     except Exception as exc:
+        if config is not None and refused_version(exc):
+            print(f"rasad: {redact(str(exc))}", file=sys.stderr)
+            return EXIT_FAILED
         if config is None or not unreachable(exc):
             raise
         print(unreachable_message(config, exc), file=sys.stderr)

@@ -8,7 +8,9 @@ A test that needs Elasticsearch and finds none fails; it never skips.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from crawler.config import Config, load_config
-from crawler.schema import INDICES
 from crawler.store import Store
 
 TEST_ES_PORT = int(os.environ.get("RASAD_TEST_ES_PORT", "9250"))
@@ -65,6 +66,26 @@ lock_file = "{tmp / 'rasad.lock'}"
     return path
 
 
+def node_home() -> Path:
+    """A fresh directory for a local node's data, outside pytest's tmp root.
+
+    Run as root, the node runs as the user `rasad-es`, which must reach its directory; pytest keeps
+    /tmp/pytest-of-<user> at mode 0700 and resets it at each session start (another suite's too),
+    so a node's directory there can become unreachable while the node runs.
+    """
+    base = Path(tempfile.gettempdir()) / "rasad-test-nodes"
+    base.mkdir(mode=0o755, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="node-", dir=base))
+
+
+@pytest.fixture
+def node_dir() -> Iterator[Path]:
+    """node_home() for one test, removed after it."""
+    path = node_home()
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def es_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """URL of a live Elasticsearch node (external via ES_URL, or the project's local node)."""
@@ -81,13 +102,15 @@ def es_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("esnode")
     cfg_path = write_config(home, "", "rasad-probe", extra="")
     cfg = load_config(cfg_path, env={"RASAD_ES_PORT": str(TEST_ES_PORT)})
-    cfg.elasticsearch.local_data_dir = str(home / "node")
+    data = node_home()
+    cfg.elasticsearch.local_data_dir = str(data)
     node = LocalNode(cfg)
-    node.up(timeout=180)
+    node.up(timeout=240)
     try:
         yield node.url
     finally:
         node.down()
+        shutil.rmtree(data, ignore_errors=True)
 
 
 @pytest.fixture
@@ -107,7 +130,5 @@ def store(config: Config) -> Iterator[Store]:
     s = Store(config)
     s.init()
     yield s
-    s.client.indices.delete(index=f"{config.elasticsearch.index_prefix}-*", ignore=[404])
-    for kind in INDICES:
-        s.client.indices.delete_index_template(name=f"{config.elasticsearch.index_prefix}-{kind}", ignore=[404])
+    s.drop()
     s.close()

@@ -77,14 +77,14 @@ def article_path(site: FixtureServer, article_id: str) -> str:
 
 @pytest.mark.slow
 def test_node_stopped_mid_crawl_spools_and_the_next_run_replays_exactly(
-    site: FixtureServer, clean: list[str], tmp_path: Path
+    site: FixtureServer, clean: list[str], tmp_path: Path, node_dir: Path
 ) -> None:
     """A dedicated node (never the shared one) is stopped while the crawl waits on a held page."""
     port = free_node_port()
     node_cfg = load_config(write_config(tmp_path / "node", "", "rasad-h7node"), env={"RASAD_ES_PORT": str(port)})
-    node_cfg.elasticsearch.local_data_dir = str(tmp_path / "node" / "data")
+    node_cfg.elasticsearch.local_data_dir = str(node_dir)
     node = LocalNode(node_cfg)
-    node.up(timeout=180)
+    node.up(timeout=240)
     prefix = f"rasad-h7n{uuid.uuid4().hex[:8]}"
     config = crawl_config(tmp_path / "crawl", node.url, prefix, site)
     overrides = Overrides(site.site)
