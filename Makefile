@@ -7,7 +7,7 @@ ES_DIST := infra/es-dist/target/elasticsearch-9.2.0/bin/elasticsearch
 ES_PLUGIN := infra/es-arabic-plugin/target/es9.2.0/rasad-arabic-1.0.0.zip
 # Maven runs on the Java 21+ the local node runs on (Lucene 10 and the plugin API need it); the
 # launcher finds it (ES_JAVA_HOME, JAVA_HOME, /usr/lib/jvm) and names what to install when none fits.
-JAVA21 = java_home=$$($(BIN)/python -m jobs.esnode java-home) && JAVA_HOME=$$java_home
+JAVA21 = java_home=$$($(BIN)/python -m crawler.store.node java-home) && JAVA_HOME=$$java_home
 
 .PHONY: setup run demo docs chromium test lint bench es-up es-down clean
 

@@ -65,7 +65,7 @@ EX_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `seq 1000000 | h
 def unreachable(exc: BaseException) -> bool:
     """True for an Elasticsearch that cannot be reached (checked without importing the client: the
     light commands never load it, so none of its errors can come from them)."""
-    if "crawler.store" not in sys.modules:
+    if "crawler.store.store" not in sys.modules:
         return False
     from crawler.store import UNREACHABLE, StoreError, UnsupportedCluster
 
@@ -74,7 +74,7 @@ def unreachable(exc: BaseException) -> bool:
 
 def refused_version(exc: BaseException) -> bool:
     """True for a cluster that answers but runs a version Rasad's client cannot serve (7.x)."""
-    if "crawler.store" not in sys.modules:
+    if "crawler.store.store" not in sys.modules:
         return False
     from crawler.store import UnsupportedCluster
 

@@ -97,7 +97,7 @@ def es_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         wait_for(Store(cfg), timeout=60)  # raises: a missing cluster fails the tests
         yield url
         return
-    from jobs.esnode import LocalNode
+    from crawler.store.node import LocalNode
 
     home = tmp_path_factory.mktemp("esnode")
     cfg_path = write_config(home, "", "rasad-probe", extra="")

@@ -13,7 +13,7 @@ import pytest
 
 from crawler.config import load_config
 from crawler.store import Store
-from jobs.esnode import LocalNode
+from crawler.store.node import LocalNode
 from tests.conftest import free_node_port, node_home, write_config
 from tests.test_store import make_article
 
@@ -57,7 +57,7 @@ def test_store_cycle_on_elasticsearch_8_19(node_819, monkeypatch) -> None:
         assert {"https://news.example/ar/1", "https://news.example/other"} <= store.known_urls()
         assert len(store.search_articles()) == 3
         # A schema upgrade copies documents by scroll and bulk and flips the alias.
-        import crawler.store as store_module
+        import crawler.store.store as store_module
 
         monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
         assert store.init()[store.articles].startswith("migrated from")

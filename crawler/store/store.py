@@ -24,8 +24,8 @@ from elasticsearch.exceptions import ConnectionError as ESConnectionError
 
 from crawler.config import Config, ConfigError
 from crawler.items import Article, doc_id_for
-from crawler.schema import INDICES, NORMALIZER_FILTERS, SCHEMA_VERSION, index_body
-from crawler.spool import Spool
+from crawler.store.schema import INDICES, NORMALIZER_FILTERS, SCHEMA_VERSION, index_body
+from crawler.store.spool import Spool
 
 log = logging.getLogger(__name__)
 
