@@ -99,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logs.setup_console(args.verbose)
     # The client logs each failed attempt with a traceback; rasad says what failed once, below.
-    logging.getLogger("elasticsearch").setLevel(logging.ERROR if not args.verbose else logging.INFO)
+    for name in ("elasticsearch", "elastic_transport"):  # the 8.x client logs its retries under elastic_transport
+        logging.getLogger(name).setLevel(logging.ERROR if not args.verbose else logging.INFO)
     install_log_redaction()
     config: Config | None = None
     try:
