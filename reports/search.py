@@ -2,7 +2,7 @@
 
 Pure: builds plain dict request bodies (the same on Elasticsearch 7.10 and 8/9) that
 crawler.store.Store.search_hits runs. The text query goes through the fields' own analysis
-(crawler.schema: the `rasad_arabic` analyzer, with normalisation and light stemming), so a plural or
+(crawler.store.schema: the `rasad_arabic` analyzer, with normalisation and light stemming), so a plural or
 a definite-article form finds the word: "المؤتمرات" finds "المؤتمر".
 """
 

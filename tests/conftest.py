@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import os
 import signal
+import shutil
 import socket
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +24,6 @@ from pathlib import Path
 import pytest
 
 from crawler.config import Config, load_config
-from crawler.schema import INDICES
 from crawler.store import Store
 
 TEST_ES_PORT = int(os.environ.get("RASAD_TEST_ES_PORT", "9250"))
@@ -129,10 +130,30 @@ def _check_nothing_left(url: str, before: dict[str, int]) -> None:
     store = Store(load_config(write_config(Path(os.environ.get("TMPDIR", "/tmp")) / "rasad-probe-cfg", url,
                                            "rasad-probe"), env={}))
     try:
-        store.client.indices.delete(index=",".join(left), ignore=[404])  # the cluster stays clean anyway
+        store.client.options(ignore_status=404).indices.delete(index=",".join(left))  # the cluster stays clean anyway
     finally:
         store.close()
     pytest.fail(f"tests left {len(left)} indices behind on {url} (now deleted): {', '.join(left)}", pytrace=False)
+
+
+def node_home() -> Path:
+    """A fresh directory for a local node's data, outside pytest's tmp root.
+
+    Run as root, the node runs as the user `rasad-es`, which must reach its directory; pytest keeps
+    /tmp/pytest-of-<user> at mode 0700 and resets it at each session start (another suite's too),
+    so a node's directory there can become unreachable while the node runs.
+    """
+    base = Path(tempfile.gettempdir()) / "rasad-test-nodes"
+    base.mkdir(mode=0o755, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="node-", dir=base))
+
+
+@pytest.fixture
+def node_dir() -> Iterator[Path]:
+    """node_home() for one test, removed after it."""
+    path = node_home()
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -151,20 +172,22 @@ def es_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
         _check_nothing_left(url, before)
         return
-    from jobs.esnode import LocalNode
+    from crawler.store.node import LocalNode
 
     home = tmp_path_factory.mktemp("esnode")
     cfg_path = write_config(home, "", "rasad-probe", extra="")
     cfg = load_config(cfg_path, env={"RASAD_ES_PORT": str(TEST_ES_PORT)})
-    cfg.elasticsearch.local_data_dir = str(home / "node")
+    data = node_home()
+    cfg.elasticsearch.local_data_dir = str(data)
     node = LocalNode(cfg)
-    node.up(timeout=180)
+    node.up(timeout=240)
     try:
         before = _indices(node.url)
         yield node.url
         _check_nothing_left(node.url, before)
     finally:
         node.down()
+        shutil.rmtree(data, ignore_errors=True)
 
 
 @pytest.fixture
@@ -203,7 +226,5 @@ def store(config: Config) -> Iterator[Store]:
     s = Store(config)
     s.init()
     yield s
-    s.client.indices.delete(index=f"{config.elasticsearch.index_prefix}-*", ignore=[404])
-    for kind in INDICES:
-        s.client.indices.delete_index_template(name=f"{config.elasticsearch.index_prefix}-{kind}", ignore=[404])
+    s.drop()
     s.close()
