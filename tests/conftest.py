@@ -12,9 +12,10 @@ external cluster (ES_URL) nothing of a test run may stay behind.
 
 from __future__ import annotations
 
+import copy
 import os
-import signal
 import shutil
+import signal
 import socket
 import tempfile
 import uuid
@@ -199,16 +200,14 @@ def index_prefix() -> str:
 
 def drop_prefix(config: Config) -> None:
     """Delete every index and template of the configuration's prefix (its demo prefix included)."""
-    s = Store(config)
-    prefix = config.elasticsearch.index_prefix
-    try:
-        s.client.indices.delete(index=f"{prefix}-*", ignore=[404], expand_wildcards="all")
-        for name in (f"{prefix}-{kind}" for kind in INDICES):
-            s.client.indices.delete_index_template(name=name, ignore=[404])
-        for name in (f"{prefix}-demo-{kind}" for kind in INDICES):
-            s.client.indices.delete_index_template(name=name, ignore=[404])
-    finally:
-        s.close()
+    demo = copy.deepcopy(config)
+    demo.elasticsearch.index_prefix = f"{config.elasticsearch.index_prefix}-demo"
+    for cfg in (config, demo):
+        s = Store(cfg)
+        try:
+            s.drop()
+        finally:
+            s.close()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import os
 import socket
 import time
 from collections.abc import Iterable, Iterator
