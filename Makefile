@@ -1,9 +1,13 @@
-# Rasad: every target installs what it needs first (Python venv, Elasticsearch jars via Maven).
+# Rasad: every target installs what it needs first (Python venv, the Elasticsearch distribution and
+# Rasad's Arabic analysis plugin via Maven).
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# A stamp file: the jars keep their release dates, older than pom.xml, so make would re-run mvn.
-JARS := infra/es-node/target/.resolved
+ES_DIST := infra/es-dist/target/elasticsearch-9.2.0/bin/elasticsearch
+ES_PLUGIN := infra/es-arabic-plugin/target/es9.2.0/rasad-arabic-1.0.0.zip
+# Maven runs on the Java 21+ the local node runs on (Lucene 10 and the plugin API need it); the
+# launcher finds it (ES_JAVA_HOME, JAVA_HOME, /usr/lib/jvm) and names what to install when none fits.
+JAVA21 = java_home=$$($(BIN)/python -m crawler.store.node java-home) && JAVA_HOME=$$java_home
 
 .PHONY: setup run demo docs chromium test lint bench es-up es-down clean
 
@@ -13,11 +17,15 @@ $(BIN)/rasad: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-$(JARS): infra/es-node/pom.xml
-	mvn -q -B -f infra/es-node/pom.xml dependency:copy-dependencies
+# touch: the unpacked files keep their release dates, older than pom.xml, so make would unpack again.
+$(ES_DIST): infra/es-dist/pom.xml | $(BIN)/rasad
+	$(JAVA21) mvn -q -B -f infra/es-dist/pom.xml dependency:unpack
 	touch $@
 
-setup: $(BIN)/rasad $(JARS)
+$(ES_PLUGIN): infra/es-arabic-plugin/pom.xml $(shell find infra/es-arabic-plugin/src -type f) | $(BIN)/rasad
+	$(JAVA21) mvn -q -B -f infra/es-arabic-plugin/pom.xml clean package
+
+setup: $(BIN)/rasad $(ES_DIST) $(ES_PLUGIN)
 
 # The main job on the embedded default: local Elasticsearch node, then one crawl + digest cycle.
 run: setup

@@ -9,7 +9,6 @@ from elasticsearch import helpers
 
 from bench.synthetic import synthetic_articles
 from crawler.config import Config
-from crawler.schema import INDICES
 from crawler.store import Store
 
 
@@ -22,10 +21,7 @@ def bench_config(config: Config) -> Config:
 
 def drop_prefix(store: Store) -> None:
     """Delete the indices and index templates of the store's prefix (a shared node stays clean)."""
-    prefix = store.config.elasticsearch.index_prefix
-    store.client.indices.delete(index=f"{prefix}-*", ignore=[404])
-    for kind in INDICES:
-        store.client.indices.delete_index_template(name=f"{prefix}-{kind}", ignore=[404])
+    store.drop()
 
 
 def _timed_write(config: Config, articles: list, anchor: bool) -> float:

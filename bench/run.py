@@ -135,7 +135,7 @@ def _write(path: Path, rows: list[tuple[str, str, str]], blocks: list[tuple[str,
         + f"; {seconds / 60:.1f} minutes in all"
         + (f"; this run measured only: {', '.join(args.only)} (the other sections' figures are those of the "
            "previous full run)" if getattr(args, "only", None) else ""),
-        "- Elasticsearch: the local 7.10.2 node (1 GiB heap) on the same machine",
+        "- Elasticsearch: the local 9.2.0 node (integ-test distribution with Rasad's Arabic plugin, 1 GiB heap) on the same machine",
         "- the cores are shared with the Elasticsearch node and whatever else runs: timings of separate sections vary by",
         "  10-30% from run to run, so every figure stands beside its anchor measured in the same section",
         "  (alternating where the section says so): read the ratios, not the absolute figures",

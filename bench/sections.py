@@ -304,7 +304,23 @@ What changed:
   bulk writes run in a background thread, one batch after the other (validators still after their
   articles), each batch as up to 4 concurrent bulk requests with retries, spooled on an unreachable node;
 - reads refresh only indices the process wrote since its last refresh; a crawl refreshes once at its end;
-  scans page by 5,000 documents."""
+  scans page by 5,000 documents.
+
+### Elasticsearch 7.10.2 to 9.2.0
+
+The bulk and digest-query rows of the full run of 2026-12-01 (commit 4efcc61) on the former local node,
+Elasticsearch 7.10.2 (cluster runner, all modules, 1 GiB heap) with the 7.17 client; the table above
+measures the same sections on the 9.2.0 node (integ-test distribution and Rasad's Arabic plugin,
+1 GiB heap) with the 8.19 client. Read the ratios: each stands beside its anchor of the same run.
+
+| measurement | 7.10.2 node, 7.17 client | 9.2.0 node, 8.19 client: see the table above |
+|---|---|---|
+| bulk upsert of 10,000 articles, chunks of 500 | Rasad 4,210 docs/s, parallel_bulk 4,409 docs/s (0.95x) | bulk indexing rows |
+| bulk upsert of 10,000 articles, chunks of 2,000 | Rasad 3,477 docs/s, parallel_bulk 3,731 docs/s (0.93x) | bulk indexing rows |
+| digest query, one-day window, 1,000 articles | Rasad p50 27 ms, p95 124 ms; raw search p50 22 ms, p95 123 ms (1.20x) | digest query row |
+
+The digest query now pages through a scroll (search_after sorted on `_id`, as before, is refused by
+Elasticsearch 8+), and its anchor is the same filter as one raw search."""
 
 
 def search(n: int) -> Section:

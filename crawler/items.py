@@ -1,4 +1,4 @@
-# The one item Rasad produces; mirrored by the index template in crawler/store.py.
+# The one item Rasad produces; mirrored by the index template in crawler/store/store.py.
 # See https://docs.scrapy.org/en/latest/topics/items.html (dataclass items).
 from __future__ import annotations
 

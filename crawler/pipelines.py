@@ -28,7 +28,7 @@ from twisted.internet.threads import deferToThread
 from crawler.config import Config, TopicConfig
 from crawler.discovery.links import canonical, source_for_url
 from crawler.items import Article
-from crawler.spool import SpoolError
+from crawler.store.spool import SpoolError
 from crawler.text.arabic import arabic_ratio, normalize, tokens
 from crawler.text.encoding import readable_arabic
 

@@ -68,14 +68,20 @@ EX_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `seq 1000000 | h
 def unreachable(exc: BaseException) -> bool:
     """True for an Elasticsearch that cannot be reached (checked without importing the client: the
     light commands never load it, so none of its errors can come from them)."""
-    if "crawler.store" not in sys.modules:
+    if "crawler.store.store" not in sys.modules:
         return False
-    from elasticsearch.exceptions import ConnectionError as ESConnectionError
-    from elasticsearch.exceptions import ConnectionTimeout
+    from crawler.store import UNREACHABLE, StoreError, UnsupportedCluster
 
-    from crawler.store import StoreError
+    return isinstance(exc, (*UNREACHABLE, StoreError)) and not isinstance(exc, UnsupportedCluster)
 
-    return isinstance(exc, StoreError | ESConnectionError | ConnectionTimeout)
+
+def refused_version(exc: BaseException) -> bool:
+    """True for a cluster that answers but runs a version Rasad's client cannot serve (7.x)."""
+    if "crawler.store.store" not in sys.modules:
+        return False
+    from crawler.store import UnsupportedCluster
+
+    return isinstance(exc, UnsupportedCluster)
 
 
 def unreachable_message(config: Config, exc: BaseException) -> str:
@@ -96,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logs.setup_console(args.verbose)
     # The client logs each failed attempt with a traceback; rasad says what failed once, below.
-    logging.getLogger("elasticsearch").setLevel(logging.ERROR if not args.verbose else logging.INFO)
+    for name in ("elasticsearch", "elastic_transport"):  # the 8.x client logs its retries under elastic_transport
+        logging.getLogger(name).setLevel(logging.ERROR if not args.verbose else logging.INFO)
     install_log_redaction()
     # pywb brings brotlipy, and Scrapy says on every import that it is deprecated: noise for a user.
     warnings.filterwarnings("ignore", message="You have brotlipy installed")
@@ -123,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return EX_BROKEN_PIPE
     except Exception as exc:
+        if config is not None and refused_version(exc):
+            print(f"rasad: {redact(str(exc))}", file=sys.stderr)
+            return EXIT_FAILED
         if config is None or not unreachable(exc):
             raise
         print(unreachable_message(config, exc), file=sys.stderr)

@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 def ensure_elasticsearch(config: Config, *, start_local: bool = True) -> None:
     """Start the local node when no external cluster is configured and it is not running yet."""
     from crawler.store import check_url
-    from jobs.esnode import LocalNode
+    from crawler.store.node import LocalNode
 
     check_url(config)
     if config.elasticsearch.is_local and start_local:
@@ -52,7 +52,7 @@ def local_node_notice(config: Config) -> str | None:
     """
     if not config.elasticsearch.is_local:
         return None
-    from jobs.esnode import LocalNode
+    from crawler.store.node import LocalNode
 
     node = LocalNode(config)
     pid = node.pid()

@@ -102,7 +102,7 @@ class Run:
             self.status = PARTIAL if self.error_count else OK
 
     def to_doc(self) -> dict[str, Any]:
-        """The runs-index document (fields of crawler.schema.RUN_PROPERTIES)."""
+        """The runs-index document (fields of crawler.store.schema.RUN_PROPERTIES)."""
         doc: dict[str, Any] = {
             "run_id": self.run_id,
             "kind": self.kind,

@@ -2,7 +2,7 @@
 
 Pure: builds plain dict request bodies (the same on Elasticsearch 7.10 and 8/9) that
 crawler.store.Store.search_hits runs. The text query goes through the fields' own analysis
-(crawler.schema: the `rasad_arabic` analyzer, with normalisation and light stemming), so a plural or
+(crawler.store.schema: the `rasad_arabic` analyzer, with normalisation and light stemming), so a plural or
 a definite-article form finds the word: "المؤتمرات" finds "المؤتمر".
 """
 
@@ -16,6 +16,8 @@ from typing import Any
 from crawler.items import doc_id_for
 
 SORTS = ("newest", "relevance")
+# Equal dates and scores: the canonical URL decides (one per document; Elasticsearch 8+ refuses sorting on _id).
+TIEBREAK = {"canonical_url": "asc"}
 RELATIONS = ("copy", "rewrite", "related", "mention", "unrelated")
 MAX_LIMIT = 1000  # one page of results; beyond that, narrow the query or the dates
 # Highlight markers: private-use characters that page text does not carry, turned into bold or «…» on output.
@@ -79,7 +81,7 @@ def search_body(text: str, filters: SearchFilters | None = None, *, sort: str = 
     newest = {"published_at": {"order": "desc", "missing": "_last", "unmapped_type": "date"}}
     return {
         "query": {"bool": {"must": [match], "filter": _filters(filters or SearchFilters())}},
-        "sort": [newest, "_score", {"_id": "asc"}] if sort == "newest" else ["_score", newest, {"_id": "asc"}],
+        "sort": [newest, "_score", TIEBREAK] if sort == "newest" else ["_score", newest, TIEBREAK],
         "size": limit,
         "track_total_hits": True,
         "_source": RESULT_SOURCE,

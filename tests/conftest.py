@@ -12,9 +12,12 @@ external cluster (ES_URL) nothing of a test run may stay behind.
 
 from __future__ import annotations
 
+import copy
 import os
+import shutil
 import signal
 import socket
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +25,6 @@ from pathlib import Path
 import pytest
 
 from crawler.config import Config, load_config
-from crawler.schema import INDICES
 from crawler.store import Store
 
 TEST_ES_PORT = int(os.environ.get("RASAD_TEST_ES_PORT", "9250"))
@@ -129,10 +131,30 @@ def _check_nothing_left(url: str, before: dict[str, int]) -> None:
     store = Store(load_config(write_config(Path(os.environ.get("TMPDIR", "/tmp")) / "rasad-probe-cfg", url,
                                            "rasad-probe"), env={}))
     try:
-        store.client.indices.delete(index=",".join(left), ignore=[404])  # the cluster stays clean anyway
+        store.client.options(ignore_status=404).indices.delete(index=",".join(left))  # the cluster stays clean anyway
     finally:
         store.close()
     pytest.fail(f"tests left {len(left)} indices behind on {url} (now deleted): {', '.join(left)}", pytrace=False)
+
+
+def node_home() -> Path:
+    """A fresh directory for a local node's data, outside pytest's tmp root.
+
+    Run as root, the node runs as the user `rasad-es`, which must reach its directory; pytest keeps
+    /tmp/pytest-of-<user> at mode 0700 and resets it at each session start (another suite's too),
+    so a node's directory there can become unreachable while the node runs.
+    """
+    base = Path(tempfile.gettempdir()) / "rasad-test-nodes"
+    base.mkdir(mode=0o755, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="node-", dir=base))
+
+
+@pytest.fixture
+def node_dir() -> Iterator[Path]:
+    """node_home() for one test, removed after it."""
+    path = node_home()
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -151,20 +173,22 @@ def es_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
         _check_nothing_left(url, before)
         return
-    from jobs.esnode import LocalNode
+    from crawler.store.node import LocalNode
 
     home = tmp_path_factory.mktemp("esnode")
     cfg_path = write_config(home, "", "rasad-probe", extra="")
     cfg = load_config(cfg_path, env={"RASAD_ES_PORT": str(TEST_ES_PORT)})
-    cfg.elasticsearch.local_data_dir = str(home / "node")
+    data = node_home()
+    cfg.elasticsearch.local_data_dir = str(data)
     node = LocalNode(cfg)
-    node.up(timeout=180)
+    node.up(timeout=240)
     try:
         before = _indices(node.url)
         yield node.url
         _check_nothing_left(node.url, before)
     finally:
         node.down()
+        shutil.rmtree(data, ignore_errors=True)
 
 
 @pytest.fixture
@@ -176,16 +200,14 @@ def index_prefix() -> str:
 
 def drop_prefix(config: Config) -> None:
     """Delete every index and template of the configuration's prefix (its demo prefix included)."""
-    s = Store(config)
-    prefix = config.elasticsearch.index_prefix
-    try:
-        s.client.indices.delete(index=f"{prefix}-*", ignore=[404], expand_wildcards="all")
-        for name in (f"{prefix}-{kind}" for kind in INDICES):
-            s.client.indices.delete_index_template(name=name, ignore=[404])
-        for name in (f"{prefix}-demo-{kind}" for kind in INDICES):
-            s.client.indices.delete_index_template(name=name, ignore=[404])
-    finally:
-        s.close()
+    demo = copy.deepcopy(config)
+    demo.elasticsearch.index_prefix = f"{config.elasticsearch.index_prefix}-demo"
+    for cfg in (config, demo):
+        s = Store(cfg)
+        try:
+            s.drop()
+        finally:
+            s.close()
 
 
 @pytest.fixture
@@ -203,7 +225,5 @@ def store(config: Config) -> Iterator[Store]:
     s = Store(config)
     s.init()
     yield s
-    s.client.indices.delete(index=f"{config.elasticsearch.index_prefix}-*", ignore=[404])
-    for kind in INDICES:
-        s.client.indices.delete_index_template(name=f"{config.elasticsearch.index_prefix}-{kind}", ignore=[404])
+    s.drop()
     s.close()

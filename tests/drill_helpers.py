@@ -15,8 +15,8 @@ from typing import Any
 
 from crawler.config import Config, load_config
 from crawler.run import _config_payload
-from crawler.schema import INDICES
 from crawler.store import Store
+from crawler.store.schema import INDICES
 from jobs.fixture_site import FixtureServer, FixtureSite, Response
 from tests.conftest import write_config
 

@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 
 from crawler.config import Config, load_config
-from crawler.schema import INDICES
 from crawler.store import Store
+from crawler.store.schema import INDICES
 from jobs import tasks
 from jobs.fixture_archive import IA_OUTLETS, fixture_archive
 from jobs.fixture_site import FixtureSite

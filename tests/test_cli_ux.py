@@ -290,8 +290,8 @@ def test_digest_send_without_recipients_says_so_once(tmp_path: Path, es_url: str
 
 
 def _drop(cfg: Path, prefix: str) -> None:
-    from crawler.schema import INDICES
     from crawler.store import Store
+    from crawler.store.schema import INDICES
 
     store = Store(load_config(cfg, env={}))
     store.client.indices.delete(index=f"{prefix}-*", ignore=[404])

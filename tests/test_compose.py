@@ -26,7 +26,6 @@ import pytest
 import yaml
 
 from crawler.config import load_config
-from crawler.schema import INDICES
 from crawler.store import Store
 from tests.conftest import write_config
 
@@ -81,12 +80,12 @@ def image_tag(service: dict[str, Any]) -> tuple[str, str]:
     return repo, tag
 
 
-def test_elasticsearch_and_kibana_share_one_8_19_version(services: dict[str, dict[str, Any]]) -> None:
+def test_elasticsearch_and_kibana_share_one_9_x_version(services: dict[str, dict[str, Any]]) -> None:
     es_repo, es_tag = image_tag(services["elasticsearch"])
     kb_repo, kb_tag = image_tag(services["kibana"])
     assert es_repo == "docker.elastic.co/elasticsearch/elasticsearch"
     assert kb_repo == "docker.elastic.co/kibana/kibana"
-    assert re.fullmatch(r"8\.19\.\d+", es_tag), es_tag
+    assert re.fullmatch(r"9\.\d+\.\d+", es_tag), es_tag
     assert es_tag == kb_tag
 
 
@@ -184,11 +183,12 @@ def test_env_example_lists_every_variable() -> None:
     assert used and not missing, f".env.example lacks {sorted(missing)}"
 
 
-def test_rasad_services_use_rest_compatibility(services: dict[str, dict[str, Any]]) -> None:
+def test_rasad_services_need_no_client_compatibility_switch(services: dict[str, dict[str, Any]]) -> None:
+    """The 8.19 client talks to a 9.x server by itself (the 7.17 one needed ELASTIC_CLIENT_APIVERSIONING)."""
     rasad = rasad_services(services)
     assert set(rasad) == {"setup", "kibana-import", "scheduler"}
     for name, service in rasad.items():
-        assert service["environment"]["ELASTIC_CLIENT_APIVERSIONING"] == "true", name
+        assert "ELASTIC_CLIENT_APIVERSIONING" not in service["environment"], name
     assert services["scheduler"]["command"] == ["schedule"]
     for name in ("setup", "kibana-import"):
         assert services[name]["entrypoint"][:2] == ["/bin/sh", "/app/setup.sh"]
@@ -258,7 +258,7 @@ def test_dockerfile_is_pinned_non_root_and_secret_free() -> None:
 
 def test_dockerignore_keeps_the_context_small() -> None:
     ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines() if line.strip()}
-    assert {".venv", "var", "infra/es-node", ".env", "tests"} <= ignored
+    assert {".venv", "var", "infra/es-dist/target", "infra/es-arabic-plugin/target", ".env", "tests"} <= ignored
     assert not {"reports", "reports/kibana", "reports/templates", "crawler", "jobs"} & ignored
 
 
@@ -274,7 +274,7 @@ def test_hadolint() -> None:
 
 class StandIn:
     """HTTP server in a thread: answers the x-pack security API and Kibana's status and import API
-    (absent here: the local node is Elasticsearch 7.10.2 OSS and Kibana cannot run), records every
+    (absent here: the local node runs without security and Kibana cannot run), records every
     request, and forwards everything else to the real Elasticsearch node at `upstream`."""
 
     def __init__(self, upstream: str = "") -> None:
@@ -292,6 +292,7 @@ class StandIn:
                         "body": body,
                     }
                 )
+                product = "Elasticsearch"  # what the real cluster sends with every answer
                 if self.path.startswith("/_security/"):
                     status, data, kind = 200, b"{}", "application/json"
                 elif self.path == "/api/status":
@@ -307,18 +308,24 @@ class StandIn:
                         upstream + self.path, data=body or None, method=self.command
                     )
                     request.add_header("Content-Type", self.headers.get("Content-Type") or "application/json")
+                    if self.headers.get("Accept"):  # the client's compatibility media type
+                        request.add_header("Accept", self.headers["Accept"])
                     try:
                         with urllib.request.urlopen(request, timeout=30) as response:
                             status, data = response.status, response.read()
                             kind = response.headers.get("Content-Type", "application/json")
+                            product = response.headers.get("X-Elastic-Product")
                     except urllib.error.HTTPError as exc:
                         status, data, kind = (
                             exc.code,
                             exc.read(),
                             exc.headers.get("Content-Type", "application/json"),
                         )
+                        product = exc.headers.get("X-Elastic-Product")
                 self.send_response(status)
                 self.send_header("Content-Type", kind)
+                if product:  # the 8.x client checks that it talks to Elasticsearch
+                    self.send_header("X-Elastic-Product", product)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 if self.command != "HEAD":
@@ -401,10 +408,7 @@ def test_setup_script_prepares_elasticsearch(es_url: str, tmp_path: Path, index_
         assert store.mapping("articles")["properties"]["title"]["analyzer"] == "rasad_arabic"
     finally:
         es.close()
-        store = Store(load_config(write_config(tmp_path / "cleanup", es_url, index_prefix), env={}))
-        store.client.indices.delete(index=f"{index_prefix}-*", ignore=[404])
-        for kind in INDICES:
-            store.client.indices.delete_index_template(name=f"{index_prefix}-{kind}", ignore=[404])
+        Store(load_config(write_config(tmp_path / "cleanup", es_url, index_prefix), env={})).drop()
 
 
 def test_setup_script_imports_into_kibana(tmp_path: Path) -> None:

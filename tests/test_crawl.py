@@ -18,8 +18,8 @@ import pytest
 from crawler.config import Config, load_config
 from crawler.discovery.links import canonical
 from crawler.run import CrawlStats, run_crawl
-from crawler.schema import INDICES
 from crawler.store import Store
+from crawler.store.schema import INDICES
 from jobs.fixture_site import FixtureServer, start_fixture_site
 from tests.conftest import write_config
 

@@ -24,10 +24,10 @@ from crawler.config import Config, load_config
 from crawler.discovery.links import canonical
 from crawler.discovery.search import next_page_url
 from crawler.run import CrawlStats, run_crawl
-from crawler.schema import INDICES
 from crawler.sources.registry import get_source
 from crawler.spiders.news import MAX_LISTING_PAGES
 from crawler.store import Store
+from crawler.store.schema import INDICES
 from jobs.commands.crawl import COLUMNS
 from jobs.fixture_site import FixtureServer, start_fixture_site
 from tests.conftest import write_config

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from crawler.config import load_config
-from crawler.schema import INDICES
 from crawler.store import Store
+from crawler.store.schema import INDICES
 from tests.conftest import write_config
 
 pytestmark = [pytest.mark.es, pytest.mark.slow]

@@ -68,12 +68,12 @@ def test_password_in_the_url_is_not_shown() -> None:
 
 
 @pytest.mark.slow
-def test_local_node_status_exit_codes_and_the_still_running_notice(tmp_path: Path) -> None:
+def test_local_node_status_exit_codes_and_the_still_running_notice(tmp_path: Path, node_dir: Path) -> None:
     """A dedicated local node (not the shared one): 3 before `up`, 0 while it runs, 3 after `down`."""
     port = _random_free_node_port()
     cfg_path = write_config(tmp_path, "", "rasad-st")
     text = cfg_path.read_text(encoding="utf-8").replace(
-        'url = ""', f'url = ""\nlocal_port = {port}\nlocal_data_dir = "{tmp_path / "node"}"\nlocal_heap = "512m"')
+        'url = ""', f'url = ""\nlocal_port = {port}\nlocal_data_dir = "{node_dir}"\nlocal_heap = "512m"')
     cfg_path.write_text(text, encoding="utf-8")
     config = load_config(cfg_path, env={})
     assert config.elasticsearch.is_local and config.elasticsearch.local_port == port

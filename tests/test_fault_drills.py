@@ -22,10 +22,10 @@ import pytest
 
 from crawler.config import Config, load_config
 from crawler.run import run_crawl
-from crawler.spool import Spool, SpoolError
 from crawler.store import Store
+from crawler.store.node import LocalNode
+from crawler.store.spool import Spool, SpoolError
 from jobs import tasks
-from jobs.esnode import LocalNode
 from jobs.fixture_site import FixtureServer, start_fixture_site
 from jobs.mailsink import MailSink
 from reports.service import FAILED, SENT, make_digest, send_pending
@@ -77,14 +77,14 @@ def article_path(site: FixtureServer, article_id: str) -> str:
 
 @pytest.mark.slow
 def test_node_stopped_mid_crawl_spools_and_the_next_run_replays_exactly(
-    site: FixtureServer, clean: list[str], tmp_path: Path
+    site: FixtureServer, clean: list[str], tmp_path: Path, node_dir: Path
 ) -> None:
     """A dedicated node (never the shared one) is stopped while the crawl waits on a held page."""
     port = free_node_port()
     node_cfg = load_config(write_config(tmp_path / "node", "", "rasad-h7node"), env={"RASAD_ES_PORT": str(port)})
-    node_cfg.elasticsearch.local_data_dir = str(tmp_path / "node" / "data")
+    node_cfg.elasticsearch.local_data_dir = str(node_dir)
     node = LocalNode(node_cfg)
-    node.up(timeout=180)
+    node.up(timeout=240)
     prefix = f"rasad-h7n{uuid.uuid4().hex[:8]}"
     config = crawl_config(tmp_path / "crawl", node.url, prefix, site)
     overrides = Overrides(site.site)
@@ -310,7 +310,7 @@ def test_file_size_limit_spool_write_is_a_clear_error_without_partial_file(tmp_p
     spool_dir = tmp_path / "spool"
     script = f"""
 import json, resource, signal, sys
-from crawler.spool import Spool, SpoolError
+from crawler.store.spool import Spool, SpoolError
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # get EFBIG instead of being killed
 resource.setrlimit(resource.RLIMIT_FSIZE, (32 * 1024, 32 * 1024))
 spool = Spool({str(spool_dir)!r})

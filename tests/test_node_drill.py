@@ -9,19 +9,19 @@ import pytest
 
 from crawler.config import load_config
 from crawler.store import Store
-from jobs.esnode import LocalNode
+from crawler.store.node import LocalNode
 from tests.conftest import free_node_port, write_config
 from tests.test_store import make_article
 
 pytestmark = [pytest.mark.es, pytest.mark.slow]
 
 
-def test_node_stopped_then_restarted_nothing_lost(tmp_path, es_url: str) -> None:
+def test_node_stopped_then_restarted_nothing_lost(tmp_path, es_url: str, node_dir) -> None:
     port = free_node_port()
     cfg = load_config(write_config(tmp_path, "", "rasad-drill"), env={"RASAD_ES_PORT": str(port)})
-    cfg.elasticsearch.local_data_dir = str(tmp_path / "node")
+    cfg.elasticsearch.local_data_dir = str(node_dir)
     node = LocalNode(cfg)
-    node.up(timeout=180)
+    node.up(timeout=240)
     try:
         assert node.up().running  # idempotent: a second `up` reuses the running node
         # A cluster of its own: it must not join the shared node found on the transport ports 9300+
@@ -36,7 +36,7 @@ def test_node_stopped_then_restarted_nothing_lost(tmp_path, es_url: str) -> None
         assert not node.status().running
         result = Store(cfg).index_articles([make_article(i) for i in range(3, 10)])
         assert result.spooled == 7 and result.indexed == 0
-        node.up(timeout=180)
+        node.up(timeout=240)
         store = Store(cfg)
         assert store.replay_spool() == 7
         assert store.count() == before + 7 == 10

@@ -18,8 +18,8 @@ import pytest
 from crawler.backfill import plan_backfill
 from crawler.config import load_config
 from crawler.items import Article
-from crawler.schema import INDICES
 from crawler.store import Store
+from crawler.store.schema import INDICES
 from crawler.stories import StoredStories
 from crawler.text.clusters import StoryIndex
 from jobs import tasks

@@ -77,7 +77,7 @@ def test_init_twice_changes_nothing(store: Store) -> None:
 
 def test_init_migrates_an_older_index_version_behind_the_alias(store: Store, monkeypatch) -> None:
     store.index_articles([make_article(1), make_article(2)])
-    import crawler.store as store_module
+    import crawler.store.store as store_module
 
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
     result = store.init()
@@ -110,7 +110,7 @@ def test_known_urls_include_indexed_and_remembered(store: Store) -> None:
 
 
 def test_spool_write_failure_is_clear_and_leaves_no_partial_file(tmp_path) -> None:
-    from crawler.spool import Spool, SpoolError
+    from crawler.store.spool import Spool, SpoolError
 
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("x")

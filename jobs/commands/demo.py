@@ -179,7 +179,7 @@ def _drop_demo_indices(cfg: Config) -> None:
     from jobs.context import open_store
 
     store = open_store(cfg)
-    store.client.indices.delete(index=f"{cfg.elasticsearch.index_prefix}-*", ignore=[404])
+    store.drop(templates=False)
     for p in Path(cfg.spool.dir).glob("*.jsonl"):
         p.unlink()
     Path(cfg.archive.state_file).unlink(missing_ok=True)  # a fresh demo backfills again

@@ -50,27 +50,29 @@ def health_exit(running: bool, health: str | None) -> int:
 
 
 def external_status(config: Config) -> int:
-    """Health of the configured external cluster (with ES_USERNAME / ES_PASSWORD)."""
-    from elasticsearch import exceptions as es_exc
-
-    from crawler.store import make_client
+    """Health and version of the configured external cluster (with ES_USERNAME / ES_PASSWORD)."""
+    from crawler.store import UNREACHABLE, Store, StoreError, TransportError, UnsupportedCluster
 
     url = shown_url(config.elasticsearch.effective_url)
-    client = make_client(config)
+    store = Store(config)
     try:
-        info = client.info(request_timeout=5)
-        health = client.cluster.health(request_timeout=5)
-    except es_exc.ConnectionError as exc:
+        version = store.version()
+        health = store.client.cluster.health(request_timeout=5)
+    except UNREACHABLE as exc:
         print(f"unreachable  url={url}  (external cluster: {type(exc).__name__}; is it running, is ES_URL right?)")
         return EXIT_NOT_RUNNING
-    except es_exc.TransportError as exc:
-        print(f"refused  url={url}  status={exc.status_code}  (check ES_USERNAME / ES_PASSWORD and the user's rights)")
+    except UnsupportedCluster as exc:
+        print(f"refused  url={url}  ({exc})")
+        return EXIT_UNUSABLE
+    except (StoreError, TransportError) as exc:
+        status = exc.meta.status if isinstance(exc, TransportError) else "-"
+        print(f"refused  url={url}  status={status}  (check ES_USERNAME / ES_PASSWORD and the user's rights)")
         return EXIT_UNUSABLE
     finally:
-        client.close()
+        store.client.close()
     status = health.get("status")
     print(f"running  url={url}  external cluster {health.get('cluster_name', '-')}  "
-          f"version={info.get('version', {}).get('number', '-')}  health={status}  "
+          f"version={version}  health={status}  "
           f"nodes={health.get('number_of_nodes', '-')}  unassigned_shards={health.get('unassigned_shards', '-')}")
     return health_exit(True, status)
 
@@ -83,7 +85,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(f"rasad es {args.action}: an external cluster is configured ({url}); "
               f"Rasad starts and stops only its own local node (unset ES_URL / elasticsearch.url for that)")
         return EXIT_UNUSABLE
-    from jobs.esnode import LocalNode, NodeError
+    from crawler.store.node import LocalNode, NodeError
 
     node = LocalNode(config)
     try:

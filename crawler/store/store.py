@@ -1,14 +1,16 @@
 """The only module that talks to Elasticsearch: schema, idempotent upserts, disk spool, queries.
 
-Works against Elasticsearch 7.10 (local node) and 8.x (compose stack, through the 7.17 client's
-REST compatibility mode). Uses only APIs that exist in both: composable index templates, aliases,
-bulk, search with search_after, reindex.
+Works against Elasticsearch 9.x (the local node and the compose stack) and 8.19, through the 8.19
+client (which a 9.x server accepts in REST compatibility mode). Uses only APIs that the smallest
+distribution has too: composable index templates, aliases, bulk, scroll, search with search_after,
+cluster health and node info. Not `GET /` (that distribution answers 405) nor `_reindex` (a module
+it lacks): schema upgrades copy documents with scroll and bulk.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
-import os
 import socket
 import time
 from collections.abc import Iterable, Iterator
@@ -18,20 +20,26 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from elasticsearch import Elasticsearch, helpers
+from elasticsearch import ApiError, Elasticsearch, helpers
+from elasticsearch.exceptions import BadRequestError, ConnectionTimeout, NotFoundError
 from elasticsearch.exceptions import ConnectionError as ESConnectionError
-from elasticsearch.exceptions import ConnectionTimeout, NotFoundError, TransportError
 
 from crawler.config import Config, ConfigError
 from crawler.items import Article, doc_id_for
-from crawler.schema import INDICES, SCHEMA_VERSION, index_body
-from crawler.spool import Spool
+from crawler.store.schema import INDICES, NORMALIZER_FILTERS, SCHEMA_VERSION, index_body
+from crawler.store.spool import Spool
 
 log = logging.getLogger(__name__)
 
 # Statuses worth retrying: rejected (429) or temporarily unavailable (502/503/504).
 RETRY_STATUSES = (429, 502, 503, 504)
 UNREACHABLE = (ESConnectionError, ConnectionTimeout)
+# An HTTP error answer of the cluster (the 7.17 client's TransportError; ApiError in the 8.x client).
+TransportError = ApiError
+# Server majors this client line serves: 8.19 (and older 8.x) natively, 9.x in compatibility mode;
+# 9.x clients would refuse 8.x servers and 8.x clients are refused by 7.x ones (see README).
+SUPPORTED_MAJORS = (8, 9)
+SUPPORTED = "Elasticsearch 8.19 or 9.x"
 # seen-index documents that hold a feed's or sitemap's ETag / Last-Modified, not a remembered page.
 VALIDATORS = "feed-validators"
 VALIDATOR_FIELDS = ("etag", "last_modified", "window_since")
@@ -47,6 +55,10 @@ _UNREFRESHED: set[str] = set()
 
 class StoreError(Exception):
     """Elasticsearch refused an operation in a way retries cannot fix (names the index)."""
+
+
+class UnsupportedCluster(StoreError):
+    """The cluster answers but runs a version this client line cannot serve (e.g. 7.x)."""
 
 
 @dataclass
@@ -68,16 +80,16 @@ def make_client(config: Config) -> Elasticsearch:
     """An Elasticsearch client for the configured cluster (credentials from the environment only)."""
     es = config.elasticsearch
     kwargs: dict[str, Any] = {
-        "timeout": es.request_timeout,
+        "request_timeout": es.request_timeout,
         "max_retries": es.max_retries,
         "retry_on_timeout": True,
         "retry_on_status": RETRY_STATUSES,
     }
     if es.username:
-        kwargs["http_auth"] = (es.username, es.password.get_secret_value())
+        kwargs["basic_auth"] = (es.username, es.password.get_secret_value())
     if es.effective_url.startswith("https"):
         kwargs["verify_certs"] = es.verify_certs
-    return Elasticsearch([es.effective_url], **kwargs)
+    return Elasticsearch(es.effective_url, **kwargs)
 
 
 class Store:
@@ -89,7 +101,7 @@ class Store:
         prefix = config.elasticsearch.index_prefix
         self.aliases = {kind: f"{prefix}-{kind}" for kind in INDICES}
         self.spool = Spool(config.path(config.spool.dir))
-        self._compat_checked = False
+        self._version: str | None = None
 
     # -- connection -------------------------------------------------------------------------
 
@@ -98,25 +110,52 @@ class Store:
         return self.aliases["articles"]
 
     def ping(self) -> bool:
-        """True when the cluster answers."""
+        """True when the cluster answers (its health; raises UnsupportedCluster for a 7.x one)."""
         try:
             self._ensure_compat()
-            return bool(self.client.ping())
+            self.client.cluster.health()
+            return True
+        except UnsupportedCluster:
+            raise
         except Exception:  # noqa: BLE001 - any failure means "not usable now"
             return False
 
     def info(self) -> dict[str, Any]:
+        """The cluster's name and version ({"cluster_name", "version": {"number"}}), from node info."""
+        nodes = self._node_info()
+        return {"cluster_name": nodes.get("cluster_name"), "version": {"number": self._server_version(nodes)}}
+
+    def version(self) -> str:
+        """The version of the cluster's node (checked to be supported)."""
         self._ensure_compat()
-        return self.client.info()
+        assert self._version is not None
+        return self._version
+
+    def _node_info(self) -> dict[str, Any]:
+        # Through the transport, below the client's product check: a 7.x server (refused by the
+        # client with UnsupportedProductError) still tells its version here.
+        resp = self.client.transport.perform_request(
+            "GET", "/_nodes/_local/none", headers={"accept": "application/json"})
+        if resp.meta.status >= 400:
+            raise StoreError(f"Elasticsearch at {self.config.elasticsearch.display_url} refused node info "
+                             f"(HTTP {resp.meta.status}): check ES_USERNAME / ES_PASSWORD and the user's rights")
+        return resp.body if isinstance(resp.body, dict) else {}
+
+    @staticmethod
+    def _server_version(nodes: dict[str, Any]) -> str:
+        return next((n.get("version", "") for n in nodes.get("nodes", {}).values()), "") or "unknown"
 
     def _ensure_compat(self) -> None:
-        # Elasticsearch 8 needs the 7.x client's compatibility headers; 7.10 rejects them.
-        if self._compat_checked:
+        """Refuse, once per store, a cluster whose version this client line cannot serve."""
+        if self._version is not None:
             return
-        version = self.client.info()["version"]["number"]
-        if int(version.split(".")[0]) >= 8:
-            os.environ["ELASTIC_CLIENT_APIVERSIONING"] = "true"
-        self._compat_checked = True
+        version = self._server_version(self._node_info())
+        major = int(version.split(".")[0]) if version[:1].isdigit() else 0
+        if major not in SUPPORTED_MAJORS:
+            raise UnsupportedCluster(
+                f"Elasticsearch at {self.config.elasticsearch.display_url} runs version {version}; "
+                f"Rasad supports {SUPPORTED} (README: upgrading an older cluster)")
+        self._version = version
 
     def close(self) -> None:
         """Refresh what this process left unrefreshed (readers elsewhere do not force it), then close."""
@@ -142,14 +181,13 @@ class Store:
         for kind in INDICES:
             alias = self.aliases[kind]
             target = f"{alias}-v{SCHEMA_VERSION}"
+            body = self._index_body(kind)
             self.client.indices.put_index_template(
-                name=f"{prefix}-{kind}",
-                body={"index_patterns": [f"{alias}-v*"], "priority": 100, "template": index_body(kind)},
-            )
+                name=f"{prefix}-{kind}", index_patterns=[f"{alias}-v*"], priority=100, template=body)
             current = self._alias_targets(alias)
             if current == [target]:
                 # Mappings are additive: apply new fields in place so `init` upgrades without reindexing.
-                self.client.indices.put_mapping(index=target, body=index_body(kind)["mappings"])
+                self.client.indices.put_mapping(index=target, **body["mappings"])
                 done[alias] = "unchanged"
                 continue
             if not self.client.indices.exists(index=target):
@@ -157,20 +195,67 @@ class Store:
             actions: list[dict[str, Any]] = [{"add": {"index": target, "alias": alias, "is_write_index": True}}]
             if current:
                 for old in current:
-                    self.client.indices.refresh(index=old)  # reindex only sees refreshed documents
-                    self.client.reindex(body={"source": {"index": old}, "dest": {"index": target}}, refresh=True)
+                    self._copy_index(old, target)
                     actions.append({"remove": {"index": old, "alias": alias}})
                 done[alias] = f"migrated from {', '.join(current)}"
             else:
                 done[alias] = "created"
-            self.client.indices.update_aliases(body={"actions": actions})
+            self.client.indices.update_aliases(actions=actions)
             log.info("index %s: %s (alias %s)", target, done[alias], alias)
         return done
+
+    def _copy_index(self, old: str, target: str) -> None:
+        """Every document of `old` into `target`, same ids (scroll + bulk: no `_reindex` module needed)."""
+        self.client.indices.refresh(index=old)  # the scroll only sees refreshed documents
+        # Not helpers.reindex: it asks the data-streams API (a module the local node lacks) about the target.
+        docs = ({"_op_type": "index", "_index": target, "_id": h["_id"], "_source": h["_source"]}
+                for h in helpers.scan(self.client, index=old, query={"query": {"match_all": {}}}, size=1000))
+        copied, errors = helpers.bulk(self.client, docs, chunk_size=self.config.elasticsearch.bulk_chunk_size,
+                                      raise_on_error=False, max_retries=self.config.elasticsearch.max_retries)
+        if errors:
+            first = errors[0] if isinstance(errors, list) else errors
+            raise StoreError(f"copying {old} into {target}: {first}")
+        self.client.indices.refresh(index=target)
+        log.info("copied %d documents from %s into %s", copied, old, target)
+
+    def _index_body(self, kind: str) -> dict[str, Any]:
+        """index_body(kind), with the keyword normaliser the cluster supports (see schema.NORMALIZER_FILTERS)."""
+        body = copy.deepcopy(index_body(kind))
+        analysis = body["settings"].get("analysis")
+        if not analysis:
+            return body
+        try:
+            self.client.indices.analyze(filter=list(NORMALIZER_FILTERS), text="أ")
+        except BadRequestError:
+            # Filters of a stable plugin (our Arabic plugin on the local node) cannot serve keyword
+            # normalisers: their keyword subfields are only lowercased there.
+            analysis["normalizer"]["rasad_folded"]["filter"] = ["lowercase"]
+            log.info("cluster at %s: keyword normaliser without Arabic folding (stable-plugin filters)",
+                     self.config.elasticsearch.display_url)
+        return body
 
     def _alias_targets(self, alias: str) -> list[str]:
         if not self.client.indices.exists_alias(name=alias):
             return []
         return sorted(self.client.indices.get_alias(name=alias).keys())
+
+    def drop(self, *, templates: bool = True) -> list[str]:
+        """Delete every index of this prefix (and its index templates); returns the indices deleted.
+
+        By name, not by wildcard: Elasticsearch 8+ refuses wildcard deletes by default
+        (action.destructive_requires_name).
+        """
+        prefix = self.config.elasticsearch.index_prefix
+        names = sorted(self.client.indices.get(index=f"{prefix}-*", expand_wildcards="all", allow_no_indices=True))
+        if names:
+            self.client.indices.delete(index=",".join(names))
+        for kind in INDICES if templates else ():
+            self.client.options(ignore_status=404).indices.delete_index_template(name=f"{prefix}-{kind}")
+        for alias in names:
+            _UNREFRESHED.discard(alias)
+        for alias in self.aliases.values():
+            _UNREFRESHED.discard(alias)
+        return names
 
     def mapping(self, kind: str = "articles") -> dict[str, Any]:
         """The live mapping of one index (for checks of saved objects against real fields)."""
@@ -213,7 +298,7 @@ class Store:
         if result.indexed:
             try:
                 self.refresh(kind)
-            except TransportError as exc:  # the record is written; only its visibility waits (1 s)
+            except ApiError as exc:  # the record is written; only its visibility waits (1 s)
                 log.warning("%s not refreshed after a write: %s", self.aliases[kind], exc)
         return result
 
@@ -331,8 +416,8 @@ class Store:
 
     def count(self, kind: str = "articles", query: dict[str, Any] | None = None) -> int:
         self.refresh(kind)
-        body = {"query": query} if query else None  # count() takes no query= keyword in the 7.17 client
-        return int(self.client.count(index=self.aliases[kind], body=body)["count"])
+        kwargs = {"query": query} if query else {}
+        return int(self.client.count(index=self.aliases[kind], **kwargs)["count"])
 
     def get_article(self, doc_id: str) -> dict[str, Any] | None:
         try:
@@ -366,9 +451,11 @@ class Store:
     def scan(
         self, kind: str, query: dict[str, Any] | None = None, fields: list[str] | None = None, page: int = 5000
     ) -> Iterator[dict[str, Any]]:
-        """Every matching document (with its "id"), paged with search_after (works on 7.10 OSS and 8).
+        """Every matching document (with its "id"), paged through a scroll in index order.
 
-        Documents this process wrote are made visible first (one refresh after writes, not one per scan).
+        Not search_after sorted on _id: Elasticsearch 8+ refuses sorting on _id. Callers that need an
+        order sort what they got. Documents this process wrote are made visible first (one refresh
+        after writes, not one per scan).
         """
         self._ensure_compat()
         index = self.aliases[kind]
@@ -377,19 +464,16 @@ class Store:
                 self.refresh(kind)
             except NotFoundError:
                 return
-        body: dict[str, Any] = {"query": query or {"match_all": {}}, "size": page, "sort": [{"_id": "asc"}]}
+        kwargs: dict[str, Any] = {}
         if fields is not None:
-            body["_source"] = fields
-        while True:
-            try:
-                hits = self.client.search(index=index, **body)["hits"]["hits"]
-            except NotFoundError:  # no such index yet: nothing stored
-                return
+            kwargs["_source"] = fields
+        hits = helpers.scan(self.client, index=index, query={"query": query or {"match_all": {}}}, size=page,
+                            scroll="2m", **kwargs)
+        try:
             for h in hits:
-                yield {"id": h["_id"], **h["_source"]}
-            if len(hits) < page:
-                return
-            body["search_after"] = hits[-1]["sort"]
+                yield {"id": h["_id"], **h.get("_source", {})}
+        except NotFoundError:  # no such index yet: nothing stored
+            return
 
     def search_articles(
         self,
@@ -529,4 +613,5 @@ def check_url(config: Config) -> None:
                           f"https:// (got {config.elasticsearch.display_url!r})")
 
 
-__all__ = ["IndexResult", "Store", "StoreError", "TransportError", "make_client", "wait_for", "check_url"]
+__all__ = ["IndexResult", "Store", "StoreError", "TransportError", "UnsupportedCluster", "make_client", "wait_for",
+           "check_url"]

@@ -2,7 +2,7 @@
 
 The articles mapping mirrors crawler.items.Article. Bump SCHEMA_VERSION when a change cannot be
 applied in place (analyzer or field type); `rasad init` then creates the next versioned index,
-reindexes and flips the alias.
+copies the documents into it (scroll and bulk) and flips the alias.
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ SCHEMA_VERSION = 1
 INDICES = ("articles", "runs", "digests", "seen")
 
 # Lucene's Arabic chain: normalisation (hamza/alef forms, yaa, taa marbuta, diacritics, tatweel),
-# Unicode digits to ASCII, stopwords, light stemming.
+# Unicode digits to ASCII, stopwords, light stemming. Only filters that exist under these names both
+# in a full Elasticsearch (its analysis-common module) and on the local node (lowercase and stop in
+# the server, the others from Rasad's Arabic plugin, infra/es-arabic-plugin), so one schema serves both.
 ANALYSIS = {
     "filter": {
         "rasad_arabic_stop": {"type": "stop", "stopwords": "_arabic_"},
-        "rasad_arabic_stemmer": {"type": "stemmer", "language": "arabic"},
+        "rasad_arabic_stemmer": {"type": "arabic_stem"},
     },
     "analyzer": {
         "rasad_arabic": {
@@ -30,6 +32,9 @@ ANALYSIS = {
         "rasad_folded": {"type": "custom", "filter": ["lowercase", "decimal_digit", "arabic_normalization"]}
     },
 }
+# The keyword normaliser's folding filters: a plugin's filters cannot serve normalisers (the store
+# falls back to lowercase alone where the cluster refuses them, see Store._index_body).
+NORMALIZER_FILTERS = ("decimal_digit", "arabic_normalization")
 
 KEYWORD = {"type": "keyword", "ignore_above": 1024}
 DATE = {"type": "date", "format": "strict_date_optional_time||epoch_millis"}
