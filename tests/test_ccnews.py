@@ -9,6 +9,7 @@ off. The columnar index: Parquet partitions with the cc-index-table flat schema,
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import os
@@ -465,8 +466,6 @@ def test_archive_client_one_request_at_a_time_per_host(tmp_path: Path) -> None:
 
 def test_a_listing_that_inflates_past_its_cap_is_refused_naming_it() -> None:
     """A paths listing is inflated under a cap: a gzip of 100 MB of zeros is an error, not 100 MB in memory."""
-    import gzip
-
     bomb = gzip.compress(b"0" * (100 * 1024 * 1024))
     with pytest.raises(ccnews.CCNewsError, match=r"2020/11/warc\.paths\.gz: a paths listing over"):
         ccnews.parse_listing(bomb, "2020/11/warc.paths.gz")
