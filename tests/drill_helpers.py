@@ -36,9 +36,9 @@ def crawl_config(tmp: Path, es_url: str, prefix: str, server: FixtureServer, ext
 
 def drop_indices(store: Store, prefix: str) -> None:
     """Delete the indices and templates of one test prefix."""
-    store.client.indices.delete(index=f"{prefix}-*", ignore=[404])
+    store.client.options(ignore_status=404).indices.delete(index=f"{prefix}-*")
     for kind in INDICES:
-        store.client.indices.delete_index_template(name=f"{prefix}-{kind}", ignore=[404])
+        store.client.options(ignore_status=404).indices.delete_index_template(name=f"{prefix}-{kind}")
 
 
 def canonical_urls(store: Store) -> list[str]:

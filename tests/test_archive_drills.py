@@ -6,6 +6,7 @@ real Elasticsearch (a TCP relay in front of it for the outage), local pywb for t
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import signal
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import tracemalloc
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -396,6 +398,39 @@ def test_common_crawl_record_bomb_is_refused_in_bounded_memory(tmp_path: Path) -
     assert int(rss) / 1024 < 150, f"{int(rss) / 1024:.0f} MB"
     with pytest.raises(PayloadTooLarge):
         parse_record(record_bytes(relevant_page(0), payload=b"x" * 5000), 4096)
+
+
+def test_brotli_payload_inflates_no_further_than_it_is_read() -> None:
+    """Through payload_stream a Brotli bomb allocates about what read_capped keeps, not a whole metablock
+    (brotlipy, which warcio picks up, hands over 16 MB and more per call); a Brotli page, plain or chunked,
+    still decodes whole."""
+    import brotli
+    from warcio.archiveiterator import ArchiveIterator
+
+    from crawler.discovery.archives.commoncrawl import payload_stream, read_capped
+
+    def payload(record: bytes, limit: int) -> bytes:
+        response = next(r for r in ArchiveIterator(io.BytesIO(record)) if r.rec_type == "response")
+        return read_capped(payload_stream(response), limit)
+
+    bomb = _bomb_record()
+    tracemalloc.start()
+    try:
+        with pytest.raises(PayloadTooLarge):
+            payload(bomb, 200_000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 1024 * 1024, f"{peak / 2**20:.1f} MB allocated while refusing the bomb"
+    page = relevant_page(3)
+    body = page.body * 20
+    encoded = brotli.compress(body)
+    plain = [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "br")]
+    assert payload(record_bytes(page, http_headers=plain, payload=encoded), 10**7) == body
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(encoded[i:i + 500]), encoded[i:i + 500])
+                      for i in range(0, len(encoded), 500)) + b"0\r\n\r\n"
+    chunked = [*plain, ("Transfer-Encoding", "chunked")]
+    assert payload(record_bytes(page, http_headers=chunked, payload=chunks), 0) == body
 
 
 # -- archives over HTTP ----------------------------------------------------------------------

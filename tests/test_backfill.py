@@ -59,9 +59,9 @@ state_file = "{tmp / 'backfill-state.json'}"
 
 
 def drop(store: Store, prefix: str) -> None:
-    store.client.indices.delete(index=f"{prefix}-*", ignore=[404])
+    store.client.options(ignore_status=404).indices.delete(index=f"{prefix}-*")
     for kind in INDICES:
-        store.client.indices.delete_index_template(name=f"{prefix}-{kind}", ignore=[404])
+        store.client.options(ignore_status=404).indices.delete_index_template(name=f"{prefix}-{kind}")
     store.close()
 
 
@@ -272,9 +272,9 @@ state_file = "{tmp_path / 's.json'}"
 def _drop(config: Config) -> None:
     store = Store(config)
     prefix = config.elasticsearch.index_prefix
-    store.client.indices.delete(index=f"{prefix}-*", ignore=[404])
+    store.client.options(ignore_status=404).indices.delete(index=f"{prefix}-*")
     for kind in INDICES:
-        store.client.indices.delete_index_template(name=f"{prefix}-{kind}", ignore=[404])
+        store.client.options(ignore_status=404).indices.delete_index_template(name=f"{prefix}-{kind}")
     store.close()
 
 

@@ -294,7 +294,7 @@ def _drop(cfg: Path, prefix: str) -> None:
     from crawler.store.schema import INDICES
 
     store = Store(load_config(cfg, env={}))
-    store.client.indices.delete(index=f"{prefix}-*", ignore=[404])
+    store.client.options(ignore_status=404).indices.delete(index=f"{prefix}-*")
     for kind in INDICES:
-        store.client.indices.delete_index_template(name=f"{prefix}-{kind}", ignore=[404])
+        store.client.options(ignore_status=404).indices.delete_index_template(name=f"{prefix}-{kind}")
     store.close()

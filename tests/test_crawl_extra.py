@@ -54,9 +54,9 @@ sources = {json.dumps(outlets or list(server.site.outlets))}
 
 
 def drop_indices(store: Store, prefix: str) -> None:
-    store.client.indices.delete(index=f"{prefix}-*", ignore=[404])
+    store.client.options(ignore_status=404).indices.delete(index=f"{prefix}-*")
     for kind in INDICES:
-        store.client.indices.delete_index_template(name=f"{prefix}-{kind}", ignore=[404])
+        store.client.options(ignore_status=404).indices.delete_index_template(name=f"{prefix}-{kind}")
 
 
 @dataclass

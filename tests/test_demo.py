@@ -50,7 +50,7 @@ def test_demo_backfills_the_2020_pages_then_crawls_and_mails(tmp_path: Path, es_
         portal = {d["url"] for d in docs if d["source"] == "www.gulf-portal.example"}
         assert len(portal) == 2 and all(d["discovered_via"] == "archive:ccnews" for d in docs if d["url"] in portal)
     finally:
-        store.client.indices.delete(index=f"{prefix}-demo-*", ignore=[404])
+        store.client.options(ignore_status=404).indices.delete(index=f"{prefix}-demo-*")
         for kind in INDICES:
-            store.client.indices.delete_index_template(name=f"{prefix}-demo-{kind}", ignore=[404])
+            store.client.options(ignore_status=404).indices.delete_index_template(name=f"{prefix}-demo-{kind}")
         store.close()

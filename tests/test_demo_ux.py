@@ -71,8 +71,8 @@ def test_demo_is_quiet_labels_expected_failures_and_keeps_every_mail(es_url: str
         assert "nothing will be sent" in digest.stdout
     finally:
         store = Store(config)
-        store.client.indices.delete(index=f"{prefix}-*", ignore=[404])
+        store.client.options(ignore_status=404).indices.delete(index=f"{prefix}-*")
         for kind in ("articles", "runs", "digests", "seen"):
             for p in (prefix, f"{prefix}-demo"):
-                store.client.indices.delete_index_template(name=f"{p}-{kind}", ignore=[404])
+                store.client.options(ignore_status=404).indices.delete_index_template(name=f"{p}-{kind}")
         store.close()

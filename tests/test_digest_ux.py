@@ -212,6 +212,7 @@ def test_the_demo_hint_of_an_empty_digest_shows_the_demo_articles_when_run(confi
 @pytest.mark.es
 def test_a_preview_writes_no_run_record_and_no_digest_record(config, store) -> None:
     store.index_articles(sample_articles(P0 + timedelta(hours=1)))
+    store.refresh()  # the command is another process: it sees only what is refreshed
     before = store.runs()
     done = _rasad(config.source_file, "digest", "--since", P0.isoformat(), "--until", P1.isoformat())
     assert done.returncode == 0, done.stderr
@@ -236,6 +237,7 @@ def test_a_preview_with_elasticsearch_down_spools_nothing(tmp_path: Path) -> Non
 def test_digest_footer_shows_a_route_that_is_off_as_off_not_as_found_nothing(config, store) -> None:
     """Google News is off by default (crawl.google_news = false): its row of zeros is not a dry route."""
     store.index_articles(sample_articles(P0 + timedelta(hours=1)))
+    store.refresh()  # the command is another process: it sees only what is refreshed
     zero = {"discovered": 0, "fetched": 0, "kept": 0, "errors": 0}
     store.record_run({"run_id": "crawl-footer", "kind": "crawl", "status": "ok", "trigger": "manual",
                       "started_at": (P0 + timedelta(hours=2)).isoformat(),

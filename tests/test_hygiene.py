@@ -26,7 +26,7 @@ def test_the_leftover_check_names_an_index_left_behind_and_only_ours(es_url: str
         # Another session's prefix, and a longer prefix that merely starts with ours, are not blamed.
         assert leftover_indices(before, after, TEST_PREFIXES) == [f"{ours}-seen-v1"]
     finally:
-        store.client.indices.delete(index=f"{ours}-seen-v1,{theirs}-seen-v1,{ours}x-articles-v1", ignore=[404])
+        store.client.options(ignore_status=404).indices.delete(index=f"{ours}-seen-v1,{theirs}-seen-v1,{ours}x-articles-v1")
         store.close()
     assert leftover_indices(before, _indices(es_url), TEST_PREFIXES) == []
 

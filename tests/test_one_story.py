@@ -91,9 +91,9 @@ state_file = "{tmp_path / 'backfill-state.json'}"
         assert header and header.group(1).startswith("2020-11-"), text[:3000]  # the first publication: 2020
         assert text.count("قصة واحدة") == sum(1 for s in stories if sum(d["story_id"] == s for d in docs) > 1)
     finally:
-        store.client.indices.delete(index=f"{index_prefix}-*", ignore=[404])
+        store.client.options(ignore_status=404).indices.delete(index=f"{index_prefix}-*")
         for kind in INDICES:
-            store.client.indices.delete_index_template(name=f"{index_prefix}-{kind}", ignore=[404])
+            store.client.options(ignore_status=404).indices.delete_index_template(name=f"{index_prefix}-{kind}")
         store.close()
 
 

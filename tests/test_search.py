@@ -202,7 +202,7 @@ def test_no_match_here_but_in_the_demo_indices_says_where(store: Store, config: 
         code, out, _ = _cli(config, capsys, "search", "كرة السلة والتنس")  # nothing in the demo either: no hint
         assert code == 0 and len(out.splitlines()) == 1
     finally:
-        demo.client.indices.delete(index=f"{demo_cfg.elasticsearch.index_prefix}-*", ignore=[404])
+        demo.client.options(ignore_status=404).indices.delete(index=f"{demo_cfg.elasticsearch.index_prefix}-*")
         for kind in ("articles", "runs", "digests", "seen"):
-            demo.client.indices.delete_index_template(name=f"{demo_cfg.elasticsearch.index_prefix}-{kind}", ignore=[404])
+            demo.client.options(ignore_status=404).indices.delete_index_template(name=f"{demo_cfg.elasticsearch.index_prefix}-{kind}")
         demo.close()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
+import brotlicffi
 from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
 
@@ -120,8 +121,41 @@ class ArchivedPage:
     status: int
 
 
-# Compressed bytes inflated per step: warcio's default (16 KB) of a brotli bomb inflates to ~90 MB at once.
+# Compressed bytes inflated per step: warcio's default (16 KB) of a gzip bomb inflates to ~16 MB at once.
 INFLATE_BLOCK = 1024
+
+
+class BrotliPayload(io.RawIOBase):
+    """A Brotli payload inflated no further than each read asks (brotlicffi's output_buffer_limit).
+
+    warcio inflates Brotli with whatever module `import brotli` finds (pywb brings brotlipy), which
+    returns a whole metablock per call: a few bytes of a bomb become 16 MB and more at once.
+    """
+
+    def __init__(self, raw) -> None:  # noqa: ANN001 - a file-like object of the encoded bytes
+        super().__init__()
+        self.raw = raw
+        self.decompressor = brotlicffi.Decompressor()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # noqa: ANN001 - a writable buffer
+        want = len(buffer)
+        while not self.decompressor.is_finished():
+            data = b""
+            if self.decompressor.can_accept_more_data():
+                data = self.raw.read(INFLATE_BLOCK)
+                if not data:  # the encoded bytes ended (a cut stream reads as what it holds)
+                    return 0
+            try:
+                out = self.decompressor.process(data, output_buffer_limit=want)
+            except brotlicffi.error as exc:
+                raise OSError(f"not a Brotli payload: {exc}") from None
+            if out:
+                buffer[: len(out)] = out
+                return len(out)
+        return 0
 
 
 def payload_stream(record):  # noqa: ANN001, ANN201 - warcio's ArcWarcRecord, a file-like object
@@ -133,7 +167,11 @@ def payload_stream(record):  # noqa: ANN001, ANN201 - warcio's ArcWarcRecord, a 
     encoding = (headers.get_header("content-encoding") or "").lower() or None
     if encoding not in BufferedReader.get_supported_decompressors():
         encoding = None
-    if headers.get_header("transfer-encoding") == "chunked":
+    chunked = headers.get_header("transfer-encoding") == "chunked"
+    if encoding == "br":
+        raw = ChunkedDataReader(record.raw_stream, block_size=INFLATE_BLOCK) if chunked else record.raw_stream
+        return BrotliPayload(raw)
+    if chunked:
         return ChunkedDataReader(record.raw_stream, decomp_type=encoding, block_size=INFLATE_BLOCK)
     if encoding:
         return BufferedReader(record.raw_stream, decomp_type=encoding, block_size=INFLATE_BLOCK)
