@@ -15,6 +15,20 @@ from jobs.commands.crawl import parse_since
 from jobs.exitcodes import EXIT_FAILED, EXIT_OK
 
 
+def outcome_text(alert: dict | None) -> str:
+    """What a run's alert step did, in a few words (`alert` of a crawl's or backfill's result)."""
+    if not alert:
+        return "none (alerts.enabled is false)"
+    if alert.get("article_count") and alert.get("status") in ("sent", "pending", "failed"):
+        counts = ", ".join(f"{n} {k}" for k, n in (alert.get("counts") or {}).items())
+        text = f"{alert['alert_id']} {alert['status']} ({alert['article_count']} articles: {counts})"
+    elif alert.get("status") == "failed":
+        text = f"not made ({alert.get('error', '')})"
+    else:
+        text = "nothing new to alert"
+    return text + (f"; {alert['resent']} earlier alert(s) resent" if alert.get("resent") else "")
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("alert", help="resend the alert mails that could not be delivered; --preview shows the next one")
     p.add_argument("--preview", action="store_true",

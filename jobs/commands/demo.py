@@ -153,16 +153,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
 def alerts_line(alerts: dict[str, dict | None]) -> str:
     """One line: the alert mail of each run (run kind -> its alert outcome, None when alerts are off)."""
-    parts = []
-    for kind, alert in alerts.items():
-        if not alert:
-            parts.append(f"{kind} none (alerts off)")
-        elif alert.get("article_count") and alert.get("status") in ("sent", "pending", "failed"):
-            counts = ", ".join(f"{n} {k}" for k, n in (alert.get("counts") or {}).items())
-            parts.append(f"{kind} {alert['alert_id']} {alert['status']} ({alert['article_count']} articles: {counts})")
-        else:
-            parts.append(f"{kind} nothing new to alert")
-    return "alerts (copies, rewrites, conflicting figures as they are found): " + "; ".join(parts)
+    from jobs.commands.alert import outcome_text
+
+    return ("alerts (copies, rewrites, conflicting figures as they are found): "
+            + "; ".join(f"{kind} {outcome_text(alert)}" for kind, alert in alerts.items()))
 
 
 def _backfill_2020(cfg: Config, site_base: str) -> dict:
