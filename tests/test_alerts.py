@@ -95,6 +95,23 @@ def test_a_run_with_copies_sends_one_alert_once(config: Config, store: Store, si
     assert len(sink.saved) == 2
 
 
+def test_a_run_that_could_not_alert_is_caught_up_but_the_archive_is_not_alerted(
+    config: Config, store: Store, sink: MailSink
+) -> None:
+    cfg = _alerting(config, sink.port)
+    store.index_articles(_of_run(sample_articles(T0, prefix="archive/"), "crawl-0"))  # before alerts were on
+    store.index_articles(_of_run(sample_articles(T0), "crawl-1"))
+    first = make_alert(cfg, store, run_id="crawl-1", finder="crawl", now=T0 + timedelta(hours=1))
+    assert first.article_count == ALERTED_IN_SAMPLE  # crawl-0's copies stay unalerted
+    # crawl-2 indexed copies and ended before its alert step (stopped, Elasticsearch down): crawl-3 alerts them.
+    store.index_articles(_of_run(sample_articles(T0 + timedelta(hours=2), prefix="late/"), "crawl-2"))
+    caught_up = make_alert(cfg, store, run_id="crawl-3", finder="crawl", now=T0 + timedelta(hours=3))
+    assert caught_up.sent and caught_up.article_count == ALERTED_IN_SAMPLE
+    late = {d["id"] for d in sample_articles(T0, prefix="late/")}
+    assert set(store.alerts()[-1]["article_ids"]) <= late
+    assert len(sink.saved) == 2
+
+
 def test_no_mail_when_nothing_qualifies_or_alerts_are_off(config: Config, store: Store, sink: MailSink) -> None:
     docs = _of_run(sample_articles(T0), "crawl-1")
     store.index_articles([d for d in docs if d["relation"] in ("related", "mention") and not d["facts_conflicting"]])
