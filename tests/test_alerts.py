@@ -302,3 +302,21 @@ port = {sink.port}
     finally:
         site.stop()
         drop_prefix(config)
+
+
+def test_rasad_alert_preview_says_where_the_files_are_and_sends_nothing(
+    config: Config, store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from jobs.cli import main
+
+    path = write_config(tmp_path / "cli", config.elasticsearch.url, config.elasticsearch.index_prefix)
+    assert main(["--config", str(path), "alert", "--since", "2d"]) == 2  # --since goes with --preview
+    assert "--since and --topic go with --preview" in capsys.readouterr().err
+    assert main(["--config", str(path), "alert", "--preview"]) == 0
+    assert "no article to alert" in capsys.readouterr().out
+    store.index_articles(_of_run(sample_articles(datetime.now(UTC) - timedelta(hours=1)), "crawl-1"))
+    assert main(["--config", str(path), "alert", "--preview", "--since", "2d"]) == 0
+    out = capsys.readouterr().out
+    assert f"preview: {ALERTED_IN_SAMPLE} articles (4 copy, 2 rewrite, 1 conflict)" in out
+    assert ".eml" in out and "nothing will be sent" in out
+    assert store.alerts() == []
