@@ -203,8 +203,8 @@ def _alert_step(config: Config, store: Store, run: Any, topic: str | None = None
     try:
         outcome = make_alert(config, store, run_id=run.run_id, finder=run.kind, topic=topic, send=not STOP.is_set())
     except Exception as exc:  # noqa: BLE001 - the articles stay; the next run's alert step picks them up
-        log.exception("alert of %s %s failed", run.kind, run.run_id)
-        run.error(f"alert not made: {type(exc).__name__}: {exc}")
+        log.info("alert of %s %s failed", run.kind, run.run_id, exc_info=True)  # the traceback: log file only
+        run.error(f"alert not made: {type(exc).__name__}: {exc}")  # one warning line on the terminal
         return {"status": FAILED, "error": str(exc)}
     run.count("alerted_articles", outcome.article_count)
     run.count("alerts_sent", int(outcome.sent) + outcome.resent)
