@@ -186,6 +186,29 @@ class DigestConfig(_Section):
     max_articles: int = Field(default=200, ge=1)
 
 
+ALERT_KINDS = ("copy", "rewrite", "conflict")
+
+
+class AlertsConfig(_Section):
+    """Alerts as they happen: one mail from the crawl or backfill that finds new copies, rewrites or
+    conflicting figures (reports/alerts.py), besides the daily digest."""
+
+    enabled: bool = False
+    recipients: list[str] = Field(default_factory=list)  # empty: digest.recipients
+    # copy / rewrite: the article's relation to the reference; conflict: it states figures that contradict it.
+    on: list[Literal["copy", "rewrite", "conflict"]] = Field(default_factory=lambda: list(ALERT_KINDS))
+    max_articles: int = Field(default=50, ge=1)  # articles listed in one alert (all are counted)
+
+    @model_validator(mode="after")
+    def _something_to_alert(self) -> AlertsConfig:
+        if self.enabled and not self.on:
+            raise ValueError('alerts.on is empty while alerts.enabled = true: nothing would ever be alerted; '
+                             'list some of "copy", "rewrite", "conflict" (or set enabled = false)')
+        if len(set(self.on)) != len(self.on):
+            raise ValueError(f"alerts.on lists a kind twice: {self.on}")
+        return self
+
+
 class SmtpConfig(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=25, ge=1, le=65535)
@@ -231,6 +254,7 @@ class Config(_Section):
     compare: CompareConfig = Field(default_factory=CompareConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     digest: DigestConfig = Field(default_factory=DigestConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     smtp: SmtpConfig = Field(default_factory=SmtpConfig)
     kibana: KibanaConfig = Field(default_factory=KibanaConfig)
     log: LogConfig = Field(default_factory=LogConfig)
@@ -252,6 +276,11 @@ class Config(_Section):
             if not topic.name:
                 topic.name = key
         return topics
+
+    @property
+    def alert_recipients(self) -> list[str]:
+        """Who gets the alert mail: alerts.recipients, or the digest's recipients when that is empty."""
+        return list(self.alerts.recipients or self.digest.recipients)
 
     def path(self, value: str) -> Path:
         """Resolve a configured path relative to the configuration's base directory."""

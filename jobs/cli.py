@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "crawl",
     "backfill",
     "digest",
+    "alert",
     "run_once",
     "schedule",
     "extract",

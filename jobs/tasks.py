@@ -1,5 +1,8 @@
 """Job functions: crawl, digest and the cron cycle (lock, replay spool, crawl, send pending, digest).
 
+A crawl or backfill ends with its alert step when alerts.enabled (reports/alerting.py): one mail of
+the new copies, rewrites and conflicting figures it found.
+
 The `*_job` functions are module-level and take only serialisable arguments (the configuration path)
 so that APScheduler can store them in its SQLite job store; they reload the configuration each run.
 
@@ -171,9 +174,10 @@ def _crawl_step(
             run.mark(FAILED)
         if STOP.is_set():
             run.mark(INTERRUPTED)
+        alert = _alert_step(config, store, run)
     # Per-outlet counts for `rasad crawl`'s summary; kept out of the record (outlet names would grow its mapping).
     return {**run.to_doc(), "per_source": dict(getattr(stats, "per_source", None) or {}),
-            "gdelt_queries": dict(getattr(stats, "gdelt_queries", None) or {})}
+            "gdelt_queries": dict(getattr(stats, "gdelt_queries", None) or {}), "alert": alert}
 
 
 def _record_found(run: Any, stats: Any, expected: Any = None) -> None:
@@ -184,6 +188,29 @@ def _record_found(run: Any, stats: Any, expected: Any = None) -> None:
     run.routes = route_rows(getattr(stats, "discovered_via", None) or {}, getattr(stats, "routes", None) or {},
                             expected)
     run.outlets = outlet_rows(getattr(stats, "per_source", None) or {})
+
+
+def _alert_step(config: Config, store: Store, run: Any, topic: str | None = None) -> dict[str, Any] | None:
+    """The run's alert (None when alerts are off); a failure is one error of the run, never its end.
+
+    A run being stopped records its alert pending without mailing it (nothing new starts after a
+    stop): the next run's alert step sends it.
+    """
+    if not config.alerts.enabled:
+        return None
+    from reports.alerting import make_alert
+
+    try:
+        outcome = make_alert(config, store, run_id=run.run_id, finder=run.kind, topic=topic, send=not STOP.is_set())
+    except Exception as exc:  # noqa: BLE001 - the articles stay; the next run's alert step picks them up
+        log.info("alert of %s %s failed", run.kind, run.run_id, exc_info=True)  # the traceback: log file only
+        run.error(f"alert not made: {type(exc).__name__}: {exc}")  # one warning line on the terminal
+        return {"status": FAILED, "error": str(exc)}
+    run.count("alerted_articles", outcome.article_count)
+    run.count("alerts_sent", int(outcome.sent) + outcome.resent)
+    if outcome.error:
+        run.error(f"alert {outcome.alert_id}: {outcome.error}")
+    return outcome.to_dict()
 
 
 def _digest_step(config: Config, store: Store, trigger: str, send: bool) -> dict[str, Any]:
@@ -257,7 +284,8 @@ def backfill(config: Config, plan: Any, trigger: str = "manual",
                 run.mark(FAILED)
             if STOP.is_set():
                 run.mark(INTERRUPTED)
-        return {**run.to_doc(), "per_source": dict(stats.per_source)}
+            alert = _alert_step(config, store, run, plan.topic)
+        return {**run.to_doc(), "per_source": dict(stats.per_source), "alert": alert}
 
 
 def digest(config: Config, trigger: str = "manual", *, send: bool = True, lock_wait: float = 0.0) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Build the digest email (text + HTML with the inline timeline) and deliver it over SMTP with retries."""
+"""Build the digest (and alert) email (text + HTML with the inline timeline) and deliver it over SMTP with retries."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import ssl
 import time
 import unicodedata
 from collections.abc import Sequence
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
@@ -61,25 +62,51 @@ def build_message(
     Raises:
         ValueError: a sender or recipient address contains control characters.
     """
+    return compose_message(
+        html, text, sender=sender, recipients=recipients, subject=subject, date=digest.period_end,
+        message_key=f"digest-{digest.digest_id}", boundary_key=digest.digest_id, chart_png=chart_png,
+        chart_cid=chart_cid or digest.chart_cid)
+
+
+def compose_message(
+    html: str,
+    text: str,
+    *,
+    sender: str,
+    recipients: Sequence[str],
+    subject: str,
+    date: datetime,
+    message_key: str,
+    boundary_key: str | None = None,
+    chart_png: bytes | None = None,
+    chart_cid: str = "",
+    recipients_key: str = "digest.recipients",
+) -> EmailMessage:
+    """The message of a digest or an alert: Message-ID <`message_key`@rasad>, fixed boundaries.
+
+    `recipients_key` names the recipients' configuration key in errors.
+    Raises:
+        ValueError: a sender or recipient address contains control characters.
+    """
+    boundary = boundary_key or message_key
     msg = EmailMessage(policy=email.policy.SMTP)
     msg["Subject"] = clean_header_text(subject)
     msg["From"] = _address_list([sender], "digest.sender")
     if recipients:
-        msg["To"] = _address_list(recipients, "digest.recipients")
-    msg["Date"] = format_datetime(digest.period_end)
-    msg["Message-ID"] = f"<digest-{digest.digest_id}@rasad>"
-    msg["Content-Language"] = "ar"
+        msg["To"] = _address_list(recipients, recipients_key)
+    msg["Date"] = format_datetime(date)
+    msg["Message-ID"] = f"<{message_key}@rasad>"
     msg.set_content(text, subtype="plain", charset="utf-8")
     msg.add_alternative(html, subtype="html", charset="utf-8")
+    msg["Content-Language"] = "ar"  # after the content: set_content drops the Content-* headers before it
     # Fixed boundaries (random by default) keep the .eml byte-identical when a period is re-run.
-    msg.set_boundary(f"rasad-alt-{digest.digest_id}")
+    msg.set_boundary(f"rasad-alt-{boundary}")
     if chart_png is not None:
         html_part = msg.get_payload()[1]
-        cid = chart_cid or digest.chart_cid
         html_part.add_related(
-            chart_png, maintype="image", subtype="png", cid=f"<{cid}>", filename="timeline.png", disposition="inline"
+            chart_png, maintype="image", subtype="png", cid=f"<{chart_cid}>", filename="timeline.png", disposition="inline"
         )
-        html_part.set_boundary(f"rasad-rel-{digest.digest_id}")
+        html_part.set_boundary(f"rasad-rel-{boundary}")
     return msg
 
 

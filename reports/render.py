@@ -1,4 +1,4 @@
-"""Render a Digest as right-to-left Arabic HTML (for email clients) and as plain text (Jinja2)."""
+"""Render a Digest (or an Alert) as right-to-left Arabic HTML (for email clients) and as plain text (Jinja2)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from reports.alert import Alert
 from reports.digest import Digest
 
 HTML_TEMPLATE = "digest.html.j2"
 TEXT_TEMPLATE = "digest.txt.j2"
+ALERT_HTML_TEMPLATE = "alert.html.j2"
+ALERT_TEXT_TEMPLATE = "alert.txt.j2"
 
 
 @cache
@@ -43,3 +46,13 @@ def subject_for(digest: Digest) -> str:
         return f"رصد: لا تغطية جديدة ({digest.topic}، {start} — {end})"
     c = digest.counts
     return f"رصد: تغطية جديدة — المقالات {c.articles}، وسائل الإعلام {c.outlets} ({digest.topic}، {start} — {end})"
+
+
+def render_alert_html(alert: Alert) -> str:
+    """The alert's HTML body (the digest's article cards; no images)."""
+    return environment().get_template(ALERT_HTML_TEMPLATE).render(al=alert)
+
+
+def render_alert_text(alert: Alert) -> str:
+    """The plain-text alternative of the alert."""
+    return environment().get_template(ALERT_TEXT_TEMPLATE).render(al=alert)

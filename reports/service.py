@@ -9,6 +9,7 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -112,19 +113,29 @@ def write_files(config: Config, digest: Digest) -> tuple[list[str], EmailMessage
     return paths, message
 
 
-def _deliver(config: Config, store: Store, record: dict[str, Any], message: EmailMessage, now: datetime) -> str | None:
-    """Send one recorded digest and record the result; returns the error, or None when sent."""
+def deliver_recorded(
+    config: Config, record: dict[str, Any], message: EmailMessage, now: datetime, *,
+    save: Callable[[dict[str, Any]], Any], label: str,
+) -> str | None:
+    """Send one recorded message (a digest or an alert) and record the result with `save`.
+
+    `label` names it in the log ("digest 1a2b...", "alert 3c4d..."). Returns the error, or None when sent.
+    """
     record["attempts"] = int(record.get("attempts") or 0)
     try:
         send_message(message, config.smtp)
     except DeliveryError as exc:
         record.update(status=FAILED, last_error=str(exc), attempts=record["attempts"] + exc.attempts)
-        store.save_digest(record)
-        log.error("digest %s not delivered: %s (files kept: %s)", record["digest_id"], exc, ", ".join(record["files"]))
+        save(record)
+        log.error("%s not delivered: %s (files kept: %s)", label, exc, ", ".join(record["files"]))
         return str(exc)
     record.update(status=SENT, sent_at=_iso(now), last_error="", attempts=record["attempts"] + 1)
-    store.save_digest(record)
+    save(record)
     return None
+
+
+def _deliver(config: Config, store: Store, record: dict[str, Any], message: EmailMessage, now: datetime) -> str | None:
+    return deliver_recorded(config, record, message, now, save=store.save_digest, label=f"digest {record['digest_id']}")
 
 
 def period_routes(store: Store, start: datetime, end: datetime) -> list[dict[str, Any]]:
@@ -250,6 +261,32 @@ def _eml_path(record: dict[str, Any]) -> Path | None:
     return next((Path(f) for f in record.get("files") or [] if f.endswith(".eml")), None)
 
 
+def resend_recorded(
+    config: Config, records: list[dict[str, Any]], *, recipients: list[str], save: Callable[[dict[str, Any]], Any],
+    label: Callable[[dict[str, Any]], str], now: datetime | None = None,
+) -> int:
+    """Send again, from their .eml files, recorded messages that are pending or failed: the same
+    message (Message-ID included) as the first try. Returns how many were sent."""
+    todo = [r for r in records if r.get("status") in (PENDING, FAILED)]
+    sent = 0
+    for record in todo:
+        path = _eml_path(record)
+        if path is None or not path.exists():
+            record.update(status=FAILED, last_error=f"message file missing: {path or 'no .eml recorded'}")
+            save(record)
+            log.error("%s cannot be resent: %s", label(record), record["last_error"])
+            continue
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.SMTP)
+        assert isinstance(message, EmailMessage)  # guaranteed by the policy's message factory
+        if not message.get_all("To"):
+            message["To"] = ", ".join(recipients)
+        record.pop("id", None)
+        if deliver_recorded(config, record, message, _utc(now or datetime.now(UTC)), save=save,
+                            label=label(record)) is None:
+            sent += 1
+    return sent
+
+
 def send_pending(config: Config, store: Store, *, now: datetime | None = None) -> int:
     """Resend digests recorded as pending or failed (from their .eml files); returns how many were sent."""
     todo = [d for d in store.digests() if d.get("status") in (PENDING, FAILED)]
@@ -258,20 +295,7 @@ def send_pending(config: Config, store: Store, *, now: datetime | None = None) -
     if not config.digest.recipients:
         log.warning("%d digests pending but digest.recipients is empty in %s", len(todo), config.source_file)
         return 0
-    sent = 0
-    for record in todo:
-        path = _eml_path(record)
-        if path is None or not path.exists():
-            record.update(status=FAILED, last_error=f"message file missing: {path or 'no .eml recorded'}")
-            store.save_digest(record)
-            log.error("digest %s cannot be resent: %s", record["digest_id"], record["last_error"])
-            continue
-        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.SMTP)
-        assert isinstance(message, EmailMessage)  # guaranteed by the policy's message factory
-        if not message.get_all("To"):
-            message["To"] = ", ".join(config.digest.recipients)
-        record.pop("id", None)
-        if _deliver(config, store, record, message, _utc(now or datetime.now(UTC))) is None:
-            sent += 1
+    sent = resend_recorded(config, todo, recipients=config.digest.recipients, save=store.save_digest,
+                           label=lambda r: f"digest {r['digest_id']}", now=now)
     log.info("resent %d of %d pending digests", sent, len(todo))
     return sent

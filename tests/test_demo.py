@@ -37,9 +37,15 @@ def test_demo_backfills_the_2020_pages_then_crawls_and_mails(tmp_path: Path, es_
         assert set(rows) == {"archive:ia", "archive:cc", "archive:ccnews"}
         assert all(kept > 0 for _, _, kept, _ in rows.values())
         assert "mail received by the local SMTP sink" in out
-        raw = next((tmp_path / "out" / "demo" / "mail").glob("*.eml")).read_bytes()
-        message = email.message_from_bytes(raw, policy=email.policy.default)
+        mails = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+                 for p in sorted((tmp_path / "out" / "demo" / "mail").glob("*.eml"))]
+        (message,) = [m for m in mails if m["Message-ID"].startswith("<digest-")]
         text = message.get_body(preferencelist=("plain",)).get_content()
+        # Alerts are on in the demo: the runs that found copies of the reference mailed them as they went.
+        alerts = [m for m in mails if m["Message-ID"].startswith("<alert-")]
+        assert alerts and all("نسخ حرفي للمقال المرجعي" in m.get_body(preferencelist=("plain",)).get_content()
+                              for m in alerts)
+        assert re.search(r"^alerts \(.*\): backfill \w+ sent .*; crawl \w+ sent ", out, re.M)
         assert "/2020/" in text  # the backfilled 2020 pages are in the digest
         assert "أرشيف الإنترنت (آلة الزمن)" in text  # and the footer names the archive routes
         store.client.indices.refresh(index=f"{prefix}-demo-*")

@@ -16,6 +16,7 @@ import pytest
 
 from crawler.config import load_config
 from crawler.store import Store
+from crawler.store.schema import INDICES
 from tests.conftest import write_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +52,8 @@ def test_demo_is_quiet_labels_expected_failures_and_keeps_every_mail(es_url: str
         assert "INFO crawler.child: [scrapy.core.engine] Spider opened" in log_text
         assert "ERROR crawler.child: [scrapy.downloadermiddlewares.retry] Gave up retrying" in log_text
         mail = config.path(config.digest.out_dir) / "demo" / "mail"
-        assert [p.name for p in sorted(mail.glob("*.eml"))] == ["message-001.eml"]
+        # The backfill's and the crawl's alerts (copies of the reference found), then the digest.
+        assert [p.name for p in sorted(mail.glob("*.eml"))] == ["message-001.eml", "message-002.eml", "message-003.eml"]
         first_mail = (mail / "message-001.eml").read_bytes()
         # No Kibana answers offline: the demo digest links to none and says how to search instead.
         html = next((config.path(config.digest.out_dir) / "demo").glob("rasad-digest-*.html"))
@@ -60,7 +62,9 @@ def test_demo_is_quiet_labels_expected_failures_and_keeps_every_mail(es_url: str
 
         second = _rasad(cfg_path, es_url, "demo")
         assert second.returncode == 0, second.stdout + second.stderr
-        assert [p.name for p in sorted(mail.glob("*.eml"))] == ["message-001.eml", "message-002.eml"]
+        # Nothing new to alert: only the (empty) digest arrives.
+        assert [p.name for p in sorted(mail.glob("*.eml"))][3:] == ["message-004.eml"]
+        assert "<digest-" in (mail / "message-004.eml").read_text(encoding="utf-8", errors="replace")
         assert (mail / "message-001.eml").read_bytes() == first_mail  # kept as it was received
 
         # `rasad digest` on the real indices after the demo finds nothing, and says where the demo's articles are.
@@ -71,8 +75,13 @@ def test_demo_is_quiet_labels_expected_failures_and_keeps_every_mail(es_url: str
         assert "nothing will be sent" in digest.stdout
     finally:
         store = Store(config)
+<<<<<<< HEAD
         store.client.options(ignore_status=404).indices.delete(index=f"{prefix}-*")
         for kind in ("articles", "runs", "digests", "seen"):
+=======
+        store.client.options(ignore_status=404).indices.delete(index=f"{prefix}-*")
+        for kind in INDICES:
+>>>>>>> alerts
             for p in (prefix, f"{prefix}-demo"):
                 store.client.options(ignore_status=404).indices.delete_index_template(name=f"{p}-{kind}")
         store.close()

@@ -16,6 +16,7 @@ import pytest
 from crawler.config import Config, load_config
 from crawler.items import doc_id_for
 from crawler.store import Store
+from crawler.store.schema import INDICES
 from jobs.cli import main
 from jobs.commands.compare import compare_article_dict, load_reference
 from jobs.commands.search import Printer
@@ -203,6 +204,6 @@ def test_no_match_here_but_in_the_demo_indices_says_where(store: Store, config: 
         assert code == 0 and len(out.splitlines()) == 1
     finally:
         demo.client.options(ignore_status=404).indices.delete(index=f"{demo_cfg.elasticsearch.index_prefix}-*")
-        for kind in ("articles", "runs", "digests", "seen"):
+        for kind in INDICES:
             demo.client.options(ignore_status=404).indices.delete_index_template(name=f"{demo_cfg.elasticsearch.index_prefix}-{kind}")
         demo.close()

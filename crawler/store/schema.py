@@ -1,4 +1,4 @@
-"""Index schema as code: settings and mappings of the articles, runs, digests and seen indices.
+"""Index schema as code: settings and mappings of the articles, runs, digests, seen and alerts indices.
 
 The articles mapping mirrors crawler.items.Article. Bump SCHEMA_VERSION when a change cannot be
 applied in place (analyzer or field type); `rasad init` then creates the next versioned index,
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 SCHEMA_VERSION = 1
-INDICES = ("articles", "runs", "digests", "seen")
+INDICES = ("articles", "runs", "digests", "seen", "alerts")
 
 # Lucene's Arabic chain: normalisation (hamza/alef forms, yaa, taa marbuta, diacritics, tatweel),
 # Unicode digits to ASCII, stopwords, light stemming. Only filters that exist under these names both
@@ -125,7 +125,25 @@ DIGEST_PROPERTIES: dict[str, Any] = {
 
 SEEN_PROPERTIES: dict[str, Any] = {"url": KEYWORD, "status": KEYWORD, "reason": {"type": "text"}, "seen_at": DATE}
 
-PROPERTIES = {"articles": ARTICLE_PROPERTIES, "runs": RUN_PROPERTIES, "digests": DIGEST_PROPERTIES, "seen": SEEN_PROPERTIES}
+# One alert mail (reports/alerts.py): the articles it reports are never alerted again.
+ALERT_PROPERTIES: dict[str, Any] = {
+    "alert_id": KEYWORD,
+    "run_id": KEYWORD,  # the crawl or backfill that found its articles
+    "topic": KEYWORD,
+    "created_at": DATE,
+    "sent_at": DATE,
+    "article_ids": KEYWORD,
+    "article_count": {"type": "integer"},
+    "kinds": KEYWORD,  # copy / rewrite / conflict: what it reports
+    "recipients": KEYWORD,
+    "status": KEYWORD,  # pending | sent | failed
+    "attempts": {"type": "integer"},
+    "last_error": {"type": "text", "analyzer": "standard"},
+    "files": {"type": "keyword", "index": False},
+}
+
+PROPERTIES = {"articles": ARTICLE_PROPERTIES, "runs": RUN_PROPERTIES, "digests": DIGEST_PROPERTIES, "seen": SEEN_PROPERTIES,
+              "alerts": ALERT_PROPERTIES}
 
 
 def index_body(kind: str) -> dict[str, Any]:

@@ -291,6 +291,10 @@ class Store:
         """Write (or update) one digest record; `digest["digest_id"]` is its id (visible at once)."""
         return self._write_visible("digests", [self._upsert_action("digests", digest["digest_id"], digest)])
 
+    def save_alert(self, alert: dict[str, Any]) -> IndexResult:
+        """Write (or update) one alert record; `alert["alert_id"]` is its id (visible at once)."""
+        return self._write_visible("alerts", [self._upsert_action("alerts", alert["alert_id"], alert)])
+
     def _write_visible(self, kind: str, actions: list[dict[str, Any]]) -> IndexResult:
         """A rare write that readers in other processes look for right away (run and digest records):
         refreshed now, since their reads no longer force a refresh."""
@@ -565,6 +569,50 @@ class Store:
     def digests(self, status: str | None = None) -> list[dict[str, Any]]:
         query = {"term": {"status": status}} if status else None
         return sorted(self.scan("digests", query=query), key=lambda d: d.get("created_at", ""))
+
+    def alerts(self, status: str | None = None) -> list[dict[str, Any]]:
+        """Alert records, oldest first."""
+        query = {"term": {"status": status}} if status else None
+        return sorted(self.scan("alerts", query=query), key=lambda d: (d.get("created_at", ""), d["id"]))
+
+    def alert_candidates(
+        self,
+        *,
+        topic: str,
+        relations: Iterable[str] = (),
+        conflicting: bool = False,
+        run_id: str | None = None,
+        indexed_since: datetime | None = None,
+        exclude_ids: Iterable[str] = (),
+    ) -> list[dict[str, Any]]:
+        """Articles of a topic worth an alert: one of `relations`, or (`conflicting`) with conflicting facts.
+
+        Only those of the run `run_id` or indexed since `indexed_since` (either one; neither: any),
+        minus `exclude_ids` (already alerted). Ordered as search_articles orders.
+        """
+        kinds: list[dict[str, Any]] = []
+        if relations:
+            kinds.append({"terms": {"relation": list(relations)}})
+        if conflicting:
+            kinds.append({"exists": {"field": "facts_conflicting"}})
+        if not kinds:
+            return []
+        filters: list[dict[str, Any]] = [{"term": {"topic": topic}},
+                                         {"bool": {"should": kinds, "minimum_should_match": 1}}]
+        scope: list[dict[str, Any]] = []
+        if run_id:
+            scope.append({"term": {"run_id": run_id}})
+        if indexed_since is not None:
+            scope.append({"range": {"indexed_at": {"gte": indexed_since.isoformat()}}})
+        if scope:
+            filters.append({"bool": {"should": scope, "minimum_should_match": 1}})
+        query: dict[str, Any] = {"bool": {"filter": filters}}
+        excluded = list(exclude_ids)
+        if excluded:
+            query["bool"]["must_not"] = [{"ids": {"values": excluded}}]
+        docs = list(self.scan("articles", query=query))
+        docs.sort(key=lambda d: (d.get("published_at") or d.get("indexed_at") or "", d["id"]))
+        return docs
 
     def runs(self) -> list[dict[str, Any]]:
         return sorted(self.scan("runs"), key=lambda d: d.get("started_at", ""))

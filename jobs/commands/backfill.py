@@ -84,6 +84,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
     accounting = warc_accounting(result.get("counts") or {})
     if accounting:
         print(accounting)
+    if result.get("alert"):
+        from jobs.commands.alert import outcome_text
+
+        print(f"alert: {outcome_text(result['alert'])}")
     for err in (result.get("errors") or [])[:MAX_ERRORS_SHOWN]:
         print(f"error: {err}")
     return tasks.exit_status(exit_code(result["status"]))

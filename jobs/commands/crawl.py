@@ -135,6 +135,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
     for query, counts in sorted((result.get("gdelt_queries") or {}).items()):
         # returned = articles in GDELT's answers; new = not already indexed or requested in this run.
         print(f"GDELT {query!r}: " + ", ".join(f"{k}={int(v)}" for k, v in sorted(counts.items())))
+    if result.get("alert"):
+        from jobs.commands.alert import outcome_text
+
+        print(f"alert: {outcome_text(result['alert'])}")
     for err in result.get("errors") or []:
         print(f"  {err}", file=sys.stderr)
     return tasks.exit_status(exit_code(result["status"]))  # 0 ok, 3 partial, 1 failed or stopped, 130 Ctrl-C

@@ -1,7 +1,8 @@
 """`rasad demo`: the whole pipeline offline.
 
 Local Elasticsearch node (or the configured cluster) + the bundled fixture news site + a backfill of
-the fixture outlets' 2020 pages from a local web archive + one crawl-and-digest cycle + delivery to a local SMTP sink whose received message is saved as .eml.
+the fixture outlets' 2020 pages from a local web archive + one crawl-and-digest cycle + delivery to a local SMTP sink whose received messages are saved as .eml:
+the alert mail of the copies the runs find (alerts are on in the demo) and the digest.
 Demo data goes to its own indices (prefix `<prefix>-demo`) so it never mixes with real coverage.
 """
 
@@ -53,6 +54,7 @@ def demo_config(config: Config, site_base: str, smtp_port: int) -> Config:
     cfg.smtp.retries = 1
     if not cfg.digest.recipients:
         cfg.digest.recipients = ["demo@localhost"]
+    cfg.alerts.enabled = True  # the sink receives the alert of the copies found, besides the digest
     return cfg
 
 
@@ -137,6 +139,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
           f"{digest.get('digest_status', '')} (run {digest.get('run_id', '-')})")
     if files:
         print(f"  files: {files[0].with_suffix('')}.{{{','.join(p.suffix[1:] for p in files)}}}")
+    print(alerts_line({"backfill": backfilled.get("alert"), "crawl": crawl.get("alert")}))
     for msg in sink.saved:
         print(f"  mail received by the local SMTP sink: {msg}")
     if not sink.saved:
@@ -146,6 +149,14 @@ def run(args: argparse.Namespace, config: Config) -> int:
     if notice:
         print(notice)
     return 0 if result["status"] in ("ok", "partial") else 1
+
+
+def alerts_line(alerts: dict[str, dict | None]) -> str:
+    """One line: the alert mail of each run (run kind -> its alert outcome, None when alerts are off)."""
+    from jobs.commands.alert import outcome_text
+
+    return ("alerts (copies, rewrites, conflicting figures as they are found): "
+            + "; ".join(f"{kind} {outcome_text(alert)}" for kind, alert in alerts.items()))
 
 
 def _backfill_2020(cfg: Config, site_base: str) -> dict:
