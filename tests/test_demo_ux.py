@@ -75,13 +75,8 @@ def test_demo_is_quiet_labels_expected_failures_and_keeps_every_mail(es_url: str
         assert "nothing will be sent" in digest.stdout
     finally:
         store = Store(config)
-<<<<<<< HEAD
-        store.client.options(ignore_status=404).indices.delete(index=f"{prefix}-*")
-        for kind in ("articles", "runs", "digests", "seen"):
-=======
         store.client.options(ignore_status=404).indices.delete(index=f"{prefix}-*")
         for kind in INDICES:
->>>>>>> alerts
             for p in (prefix, f"{prefix}-demo"):
                 store.client.options(ignore_status=404).indices.delete_index_template(name=f"{p}-{kind}")
         store.close()
