@@ -135,6 +135,7 @@ def test_saved_searches_cover_the_newsroom_questions(objects: list[dict[str, Any
     assert "relation:copy" in queries["rasad-search-copies-rewrites"]
     assert "relation:rewrite" in queries["rasad-search-copies-rewrites"]
     assert queries["rasad-search-conflicting-facts"] == "facts_conflicting:*"
+    assert queries["rasad-search-undeclared-outlets"] == "outlet_declared:false"  # hosts in no catalogue entry
     per_outlet = next(o for o in objects if o["id"] == "rasad-search-per-outlet")
     assert per_outlet["attributes"]["columns"] == ["source_name", "title", "relation", "similarity"]
 
