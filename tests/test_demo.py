@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
+import os
 import re
 import subprocess
 import sys
@@ -52,6 +54,14 @@ def test_demo_backfills_the_2020_pages_then_crawls_and_mails(tmp_path: Path, es_
         assert len(portal) == 2 and all(d["discovered_via"] == "archive:ccnews" for d in docs if d["url"] in portal)
         assert {d["source"] for d in docs if d.get("outlet_declared") is False} == {"gulf-portal.example"}
         assert all(d.get("outlet_declared") is True for d in docs if d["url"] not in portal)
+        assert "gulf-portal.example «خارج قائمة المصادر»" in text  # the digest marks it
+        suggested = subprocess.run([sys.executable, "-m", "jobs.cli", "-c", str(cfg_path), "sources", "suggest", "--json"],
+                                   capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                                   env={**os.environ, "RASAD_INDEX_PREFIX": f"{prefix}-demo"})
+        assert suggested.returncode == 0, suggested.stderr[-2000:]
+        (row,) = [json.loads(line) for line in suggested.stdout.splitlines()]
+        assert (row["domain"], row["articles"], row["hosts"]) == ("gulf-portal.example", 2, ["www.gulf-portal.example"])
+        assert set(row["samples"]) == portal and row["first"].startswith("2020-11")
     finally:
         store.client.indices.delete(index=f"{prefix}-demo-*", ignore=[404])
         for kind in INDICES:

@@ -87,9 +87,15 @@ GENERATORS: dict[str, Gen] = {
                                   f"{ymd(r, '-')[:7]}/{day(r).day:02d}/content_{num(r, 8)}.htm{opt(r, 'l')}",
     "china_today_arabic": lambda r: f"http://www.chinatoday.com.cn/{r.choice(['Arabic', 'ctarabic'])}/"
                                     f"{day(r).year}n/{num(r, 4)}/p{r.randint(1, 9)}.htm",
-    "cri_arabic": lambda r: f"https://{r.choice(['arabic', 'news'])}.cri.cn/{r.choice([d8(r), ymd(r, '-')])}/{uuid_(r)}.html",
-    "peoples_daily_arabic": lambda r: f"http://arabic.people.com.cn/n3/{day(r).year}/{num(r, 4)}/"
-                                      f"c{num(r, 5)}-{num(r, 7)}{opt(r, '-2')}.html",
+    "cri_arabic": lambda r: r.choice([
+        f"https://{r.choice(['arabic', 'news'])}.cri.cn/{r.choice([d8(r), ymd(r, '-')])}/{uuid_(r)}.html",
+        f"http://arabic.cri.cn/news/{r.choice(['china', 'world', 'economy'])}/{num(r, 3)}/{d8(r)}/{num(r, 5)}.html",
+    ]),
+    "china_in_arabic": lambda r: f"https://{opt(r, 'www.')}chinainarabic.org/?p={num(r, r.randint(3, 6))}",
+    "peoples_daily_arabic": lambda r: r.choice([
+        f"http://arabic.people.com.cn/n3/{day(r).year}/{num(r, 4)}/c{num(r, 5)}-{num(r, 7)}{opt(r, '-2')}.html",
+        f"http://arabic.people.com.cn/{num(r, 5)}/{num(r, 7)}.html",
+    ]),
     "xinhua_arabic": lambda r: r.choice([
         f"https://arabic.{r.choice(['news.cn', 'xinhuanet.com'])}/{d8(r)}/{hex32(r)}/c.html",
         f"http://arabic.news.cn/{opt(r, r.choice(['china/', 'big/', 'chinaarabic/']))}{ymd(r, '-')[:7]}/"
