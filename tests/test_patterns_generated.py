@@ -89,7 +89,8 @@ GENERATORS: dict[str, Gen] = {
                                     f"{day(r).year}n/{num(r, 4)}/p{r.randint(1, 9)}.htm",
     "cri_arabic": lambda r: r.choice([
         f"https://{r.choice(['arabic', 'news'])}.cri.cn/{r.choice([d8(r), ymd(r, '-')])}/{uuid_(r)}.html",
-        f"http://arabic.cri.cn/news/{r.choice(['china', 'world', 'economy'])}/{num(r, 3)}/{d8(r)}/{num(r, 5)}.html",
+        f"http://{opt(r, 'big5.cri.cn/gate/big5/')}arabic.cri.cn/news/{r.choice(['china', 'world', 'guojiruiping'])}/"
+        f"{num(r, r.randint(3, 4))}/{d8(r)}/{num(r, r.randint(5, 6))}.html",
     ]),
     "china_in_arabic": lambda r: f"https://{opt(r, 'www.')}chinainarabic.org/?p={num(r, r.randint(3, 6))}",
     "peoples_daily_arabic": lambda r: r.choice([
@@ -110,6 +111,7 @@ GENERATORS: dict[str, Gen] = {
     "aljazeera": lambda r: f"https://www.aljazeera.net/{r.choice(['news', 'tech', 'ebusiness'])}/{ymd(r, pad=False)}/{slug(r)}",
     "aps": lambda r: f"https://www.aps.dz/ar/{r.choice(['monde', 'economie'])}/{num(r, 6)}-{slug(r)}",
     "asharq_al_awsat": lambda r: r.choice([f"https://aawsat.com/home/article/{num(r, 7)}/{slug(r)}",
+                                           f"https://aawsat.com/node/{num(r, r.randint(4, 7))}",
                                            f"https://aawsat.com/{quote('العالم')}/{num(r, 7)}-{slug(r)}"]),
     "crik": lambda r: f"https://crik.sa/?p={num(r, 6)}",
     "djazairess": lambda r: f"https://www.djazairess.com/{r.choice(['elmassa', 'alfadjr', 'el_khabar'])}/{num(r, 6)}",

@@ -87,6 +87,8 @@ CRI = Source(
     base_url="https://arabic.cri.cn/",
     group="china",
     list_pages=("https://arabic.cri.cn/",),
+    # <date>/<uuid>.html (2020s), /YYYY/MM/DD/ARTI<id>.shtml (assumed), /news/<section>/<column>/<YYYYMMDD>/<id>.html
+    # (2017-2019), each also behind the big5 gateway.
     article_url_pattern=(
         r"^https?://(?:big5\.cri\.cn/gate/big5/)?(?:arabic|news)\.cri\.cn/"
         r"(?:(?:\d{8}|\d{4}-\d{2}-\d{2})/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.html"
@@ -99,10 +101,11 @@ CRI = Source(
         "76603fc41efd.html, /2025-07-04/dd83f0db-4e34-a0ab-8a84-1d574f1a9961.html. The gateway layout "
         "big5.cri.cn/gate/big5/<host>/<YYYYMMDD or YYYY-MM-DD>/<uuid>.html is seen in public code for "
         "CRI's Chinese channels (auto.cri.cn, city.cri.cn); the /YYYY/MM/DD/ARTI<id>.shtml layout of "
-        "CRI's other language services (tamil.cri.cn) is accepted on arabic.cri.cn as an assumption, "
-        "and so is the 2017-2018 layout /news/<section>/<column>/<YYYYMMDD>/<id>.html of its Portuguese "
-        "service (stored page portuguese.cri.cn/news/china/407/20181109/207812.html, the 5th conference); "
-        "no Arabic address of either layout was found."
+        "CRI's other language services (tamil.cri.cn) is accepted on arabic.cri.cn as an assumption. The "
+        "2017-2019 layout /news/<section>/<column>/<YYYYMMDD>/<id>.html is seen on arabic.cri.cn itself: "
+        "big5.cri.cn/gate/big5/arabic.cri.cn/news/guojiruiping/2415/20191021/369795.html (stored page, "
+        "CRI Arabic's commentary on the 6th conference); its Portuguese service used it too "
+        "(portuguese.cri.cn/news/china/407/20181109/207812.html)."
     ),
 )
 
