@@ -196,3 +196,14 @@ def test_init_adds_the_flag_to_an_existing_index_in_place(config: Config, monkey
     finally:
         store.drop()
         store.close()
+
+
+def test_search_and_show_name_the_undeclared_outlet(backfilled: Backfilled, capsys: pytest.CaptureFixture[str]) -> None:
+    from jobs.cli import main
+
+    assert main(["--config", backfilled.config.source_file, "search", "ووتشن", "--json"]) == 0
+    rows = {r["url"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert rows[NEWS_HOST]["outlet_declared"] is False and rows[NEWS_HOST]["source"] == "wahapress.com.eg"
+    assert rows[ROSA]["outlet_declared"] is True
+    assert main(["--config", backfilled.config.source_file, "show", NEWS_HOST]) == 0
+    assert "wahapress.com.eg (undeclared outlet) |" in capsys.readouterr().out
