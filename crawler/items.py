@@ -31,6 +31,8 @@ class Article:
     # Set by the crawl (spider and pipelines), not by extraction.
     source: str | None = None
     source_name: str | None = None
+    # False for a host in no catalogue entry: `source` is then its registered domain (issue 19's open world).
+    outlet_declared: bool | None = None
     domain: str | None = None
     discovered_via: str | None = None
     discovered_at: str | None = None

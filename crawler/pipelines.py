@@ -16,7 +16,6 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from scrapy import Spider
 from scrapy.crawler import Crawler
@@ -26,7 +25,7 @@ from twisted.internet.defer import Deferred, succeed
 from twisted.internet.threads import deferToThread
 
 from crawler.config import Config, TopicConfig
-from crawler.discovery.links import canonical, source_for_url
+from crawler.discovery.links import canonical, outlet_for_url
 from crawler.items import Article
 from crawler.store.spool import SpoolError
 from crawler.text.arabic import arabic_ratio, normalize, tokens
@@ -113,11 +112,8 @@ def same_outlet(candidate: str, url: str, spider: Spider) -> bool:
     A syndicated copy often declares the original outlet's URL as canonical; trusting it would merge
     the copy into the original and lose the republication we want to count.
     """
-    here = source_for_url(url, spider.catalog)
-    there = source_for_url(candidate, spider.catalog)
-    if here is not None or there is not None:
-        return here is there
-    return urlsplit(candidate).hostname == urlsplit(url).hostname
+    # An undeclared host's outlet is its registered domain: amp.example.com may name www.example.com.
+    return outlet_for_url(candidate, spider.catalog) == outlet_for_url(url, spider.catalog)
 
 
 class CanonicalPipeline(_Stage):

@@ -49,6 +49,7 @@ class ArticleEntry:
     facts_conflicting: list[str] = field(default_factory=list)
     facts_other_edition: list[str] = field(default_factory=list)  # another year's figures, not conflicts
     novel_sentences: list[str] = field(default_factory=list)
+    outlet_declared: bool = True  # False: a host in no catalogue entry, named by its registered domain
 
     @property
     def relation_label(self) -> str:
@@ -115,6 +116,8 @@ class Digest:
     # What each discovery route found in the period's crawls and backfills (crawler.found rows).
     routes: tuple[dict[str, Any], ...] = ()
     search_query: str = ""  # the words of the `rasad search` hint shown when there is no Kibana to link to
+    # Outlets (as shown) that are in no catalogue entry: the templates mark them (outlet.*.j2).
+    undeclared: frozenset[str] = frozenset()
 
     @property
     def has_kibana(self) -> bool:
@@ -227,6 +230,8 @@ def _entry(doc: Mapping[str, Any]) -> ArticleEntry:
         facts_conflicting=list(doc.get("facts_conflicting") or []),
         facts_other_edition=list(doc.get("facts_other_edition") or []),
         novel_sentences=[clean_display(s) for s in (doc.get("novel_sentences") or [])[:NOVEL_SHOWN]],
+        # Articles stored before outlets were marked carry no flag: they came from declared outlets or hosts.
+        outlet_declared=doc.get("outlet_declared") is not False,
     )
 
 
@@ -359,4 +364,5 @@ def build_digest(
         routes=tuple(dict(r) for r in routes),
         search_query=search_query,
         off_routes=frozenset(off_routes),
+        undeclared=frozenset(e.outlet for e in entries if not e.outlet_declared),
     )

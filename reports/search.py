@@ -25,7 +25,7 @@ MARK_START, MARK_END = "\ue000", "\ue001"
 SEARCH_FIELDS = ["title^3", "lead^2", "body"]
 SNIPPET_CHARS = 160
 # What a result line shows: the body is left out (it can be long; the snippets carry its matches).
-RESULT_SOURCE = ["url", "canonical_url", "title", "lead", "source", "source_name", "domain", "published_at",
+RESULT_SOURCE = ["url", "canonical_url", "title", "lead", "source", "source_name", "outlet_declared", "domain", "published_at",
                  "indexed_at", "relation", "similarity", "story_id", "topic", "discovered_via"]
 _ID = re.compile(r"[0-9a-f]{40}")
 

@@ -166,8 +166,10 @@ def test_ccnews_keeps_the_relevant_arabic_articles_of_every_host(scanned: Scanne
     docs = scanned.docs
     assert set(docs) == scanned.layout["relevant"]
     assert all(d["discovered_via"] == "archive:ccnews" and d["captured_at"] for d in docs.values())
-    # Hosts in no catalogue entry are kept, named by their host; a declared host by its outlet.
-    assert docs[CRIK]["source"] == "www.wahapress.example" and docs[AKHBAR]["source"] == "akhbar_el_yom"
+    # Hosts in no catalogue entry are kept, named by their registered domain and marked undeclared; a
+    # declared host by its outlet.
+    assert docs[CRIK]["source"] == "wahapress.example" and docs[AKHBAR]["source"] == "akhbar_el_yom"
+    assert docs[CRIK]["outlet_declared"] is False and docs[AKHBAR]["outlet_declared"] is True
     assert docs[ROSA]["source"] != "www.rosaelyoussef.com"
     assert docs[ROSA]["relation"] and docs[CRIK]["relation"]
 
@@ -422,6 +424,7 @@ def test_ccindex_route_fetches_arabic_captures_by_byte_range(tmp_path: Path, es_
         assert set(docs) == {KEYWORD_URL, LATIN_URL, ROSA}
         assert all(d["discovered_via"] == "archive:ccindex" for d in docs.values())
         assert docs[KEYWORD_URL]["source"] == "gulfportal.example"  # in no catalogue entry
+        assert docs[KEYWORD_URL]["outlet_declared"] is False and docs[ROSA]["outlet_declared"] is True
         records = [r for p, r in server.requests if p == f"/{layout['warc']}"]
         assert len(records) == 3 and all(r.startswith("bytes=") for r in records)
         assert not any("CC-MAIN-2022-40" in p for p, _ in server.requests)  # that crawl is outside the window

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
+import os
 import re
 import subprocess
 import sys
@@ -49,12 +51,23 @@ def test_demo_backfills_the_2020_pages_then_crawls_and_mails(tmp_path: Path, es_
         assert "/2020/" in text  # the backfilled 2020 pages are in the digest
         assert "أرشيف الإنترنت (آلة الزمن)" in text  # and the footer names the archive routes
         store.client.indices.refresh(index=f"{prefix}-demo-*")
-        docs = list(store.scan("articles", fields=["discovered_via", "source", "url"]))
+        docs = list(store.scan("articles", fields=["discovered_via", "source", "url", "outlet_declared"]))
         vias = {d["discovered_via"] for d in docs}
         assert {"archive:ia", "archive:cc", "archive:ccnews", "feed"} <= vias
-        # CC-NEWS reached a portal in no catalogue entry: its copies are stored under its host.
-        portal = {d["url"] for d in docs if d["source"] == "www.gulf-portal.example"}
+        # CC-NEWS reached a portal in no catalogue entry: its copies are stored under its registered domain,
+        # marked undeclared; every other outlet of the demo is declared.
+        portal = {d["url"] for d in docs if d["source"] == "gulf-portal.example"}
         assert len(portal) == 2 and all(d["discovered_via"] == "archive:ccnews" for d in docs if d["url"] in portal)
+        assert {d["source"] for d in docs if d.get("outlet_declared") is False} == {"gulf-portal.example"}
+        assert all(d.get("outlet_declared") is True for d in docs if d["url"] not in portal)
+        assert "gulf-portal.example «خارج قائمة المصادر»" in text  # the digest marks it
+        suggested = subprocess.run([sys.executable, "-m", "jobs.cli", "-c", str(cfg_path), "sources", "suggest", "--json"],
+                                   capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                                   env={**os.environ, "RASAD_INDEX_PREFIX": f"{prefix}-demo"})
+        assert suggested.returncode == 0, suggested.stderr[-2000:]
+        (row,) = [json.loads(line) for line in suggested.stdout.splitlines()]
+        assert (row["domain"], row["articles"], row["hosts"]) == ("gulf-portal.example", 2, ["www.gulf-portal.example"])
+        assert set(row["samples"]) == portal and row["first"].startswith("2020-11")
     finally:
         store.client.options(ignore_status=404).indices.delete(index=f"{prefix}-demo-*")
         for kind in INDICES:

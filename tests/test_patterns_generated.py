@@ -87,9 +87,16 @@ GENERATORS: dict[str, Gen] = {
                                   f"{ymd(r, '-')[:7]}/{day(r).day:02d}/content_{num(r, 8)}.htm{opt(r, 'l')}",
     "china_today_arabic": lambda r: f"http://www.chinatoday.com.cn/{r.choice(['Arabic', 'ctarabic'])}/"
                                     f"{day(r).year}n/{num(r, 4)}/p{r.randint(1, 9)}.htm",
-    "cri_arabic": lambda r: f"https://{r.choice(['arabic', 'news'])}.cri.cn/{r.choice([d8(r), ymd(r, '-')])}/{uuid_(r)}.html",
-    "peoples_daily_arabic": lambda r: f"http://arabic.people.com.cn/n3/{day(r).year}/{num(r, 4)}/"
-                                      f"c{num(r, 5)}-{num(r, 7)}{opt(r, '-2')}.html",
+    "cri_arabic": lambda r: r.choice([
+        f"https://{r.choice(['arabic', 'news'])}.cri.cn/{r.choice([d8(r), ymd(r, '-')])}/{uuid_(r)}.html",
+        f"http://{opt(r, 'big5.cri.cn/gate/big5/')}arabic.cri.cn/news/{r.choice(['china', 'world', 'guojiruiping'])}/"
+        f"{num(r, r.randint(3, 4))}/{d8(r)}/{num(r, r.randint(5, 6))}.html",
+    ]),
+    "china_in_arabic": lambda r: f"https://{opt(r, 'www.')}chinainarabic.org/?p={num(r, r.randint(3, 6))}",
+    "peoples_daily_arabic": lambda r: r.choice([
+        f"http://arabic.people.com.cn/n3/{day(r).year}/{num(r, 4)}/c{num(r, 5)}-{num(r, 7)}{opt(r, '-2')}.html",
+        f"http://arabic.people.com.cn/{num(r, 5)}/{num(r, 7)}.html",
+    ]),
     "xinhua_arabic": lambda r: r.choice([
         f"https://arabic.{r.choice(['news.cn', 'xinhuanet.com'])}/{d8(r)}/{hex32(r)}/c.html",
         f"http://arabic.news.cn/{opt(r, r.choice(['china/', 'big/', 'chinaarabic/']))}{ymd(r, '-')[:7]}/"
@@ -104,6 +111,7 @@ GENERATORS: dict[str, Gen] = {
     "aljazeera": lambda r: f"https://www.aljazeera.net/{r.choice(['news', 'tech', 'ebusiness'])}/{ymd(r, pad=False)}/{slug(r)}",
     "aps": lambda r: f"https://www.aps.dz/ar/{r.choice(['monde', 'economie'])}/{num(r, 6)}-{slug(r)}",
     "asharq_al_awsat": lambda r: r.choice([f"https://aawsat.com/home/article/{num(r, 7)}/{slug(r)}",
+                                           f"https://aawsat.com/node/{num(r, r.randint(4, 7))}",
                                            f"https://aawsat.com/{quote('العالم')}/{num(r, 7)}-{slug(r)}"]),
     "crik": lambda r: f"https://crik.sa/?p={num(r, 6)}",
     "djazairess": lambda r: f"https://www.djazairess.com/{r.choice(['elmassa', 'alfadjr', 'el_khabar'])}/{num(r, 6)}",

@@ -3,7 +3,8 @@
 - ``feeds``: RSS/Atom feeds of an outlet;
 - ``sitemaps``: sitemaps, news sitemaps and sitemap indexes;
 - ``search``: on-site search (HTML results or a JSON API) and listing pagination;
-- ``links``: which links of a listing are an outlet's articles, and which outlet a URL belongs to;
+- ``links``: which links of a listing are an outlet's articles, and which outlet a URL belongs to (a host in
+  no catalogue entry: its registered domain, from ``domains``);
 - ``aggregators``: GDELT DOC API requests (English queries, Arabic sources, time slices) and the opt-in
   Google News RSS queries (closed to crawlers by Google's robots.txt); ``google_news``: Google News article ids;
 - ``archives``: web archives for `rasad backfill` (Wayback CDX, Common Crawl index and WARC records,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from urllib.parse import urldefrag, urlsplit
 
 from scrapy.http import TextResponse
 from scrapy.linkextractors import LinkExtractor
 from w3lib.url import canonicalize_url
 
+from crawler.discovery.domains import registered_domain
 from crawler.sources.base import Source
 
 # Article URLs carry an id or a date; navigation pages (sections, tags, about) do not.
@@ -56,6 +58,29 @@ def source_for_url(url: str, sources: Iterable[Source]) -> Source | None:
     """The outlet a URL belongs to (the longest matching base URL wins), or None."""
     matches = [s for s in sources if belongs_to(url, s)]
     return max(matches, key=lambda s: len(s.base_url), default=None)
+
+
+@dataclass(frozen=True)
+class Outlet:
+    """Who published a URL: a catalogue outlet (declared), or the registered domain of its host."""
+
+    name: str  # the catalogue key (xinhua_arabic), or the registered domain (example.com.eg)
+    display_name: str
+    declared: bool
+    source: Source | None = None
+
+
+def outlet_for_url(url: str, sources: Iterable[Source]) -> Outlet:
+    """The outlet of a URL on every route (feeds, archives, aggregators).
+
+    A host in no catalogue entry is still an outlet (the open world): named by its registered domain,
+    so that `news.example.com.eg` and `www.example.com.eg` count as one, and marked undeclared.
+    """
+    src = source_for_url(url, sources)
+    if src is not None:
+        return Outlet(src.name, src.display_name, True, src)
+    domain = registered_domain(_host(url)) or "unknown"
+    return Outlet(domain, domain, False)
 
 
 def looks_like_article(url: str, source: Source) -> bool:

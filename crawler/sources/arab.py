@@ -163,11 +163,16 @@ ASHARQ_AL_AWSAT = Source(
     base_url="https://aawsat.com/",
     group="arab",
     feeds=("https://aawsat.com/feed", "https://aawsat.com/feed/press"),
-    article_url_pattern=r"^https?://aawsat\.com/(?:home/article/\d+(?:/[^/?#]*)?|(?:[^/?#]+/)+\d{6,}-[^/?#]+)$",
+    # /home/article/<id>[/<slug>] (older), /node/<id> (the same articles by their node id),
+    # /<section>/<id>-<slug> (newer).
+    article_url_pattern=(
+        r"^https?://aawsat\.com/(?:home/article/\d+(?:/[^/?#]*)?|node/\d{4,}|(?:[^/?#]+/)+\d{6,}-[^/?#]+)$"
+    ),
     notes=(
         "/feed is in 6+ public lists; /feed/press is marked working (20 items) by a 2026 public "
-        "collector. Article URLs seen: /home/article/3804376/ (older layout); the newer "
-        "/<section>/<id>-<slug> layout is accepted too but no example was seen."
+        "collector. Article URLs seen: /home/article/3804376/ (older layout, public code) and "
+        "/node/4544056 (stored page, 2023); the newer /<section>/<id>-<slug> layout is accepted too "
+        "but no example was seen. Writers' pages /home/writer/<name> list articles and are refused."
     ),
 )
 

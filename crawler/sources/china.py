@@ -46,15 +46,18 @@ PEOPLES_DAILY = Source(
     base_url="https://arabic.people.com.cn/",
     group="china",
     list_pages=("https://arabic.people.com.cn/",),
-    # /n3/ (since 2015) and /n/ (older); a long article's later pages end in -<page>.
+    # /n3/ (since 2015) and /n/ (older); a long article's later pages end in -<page>. Before /n/ (2012 and
+    # earlier): /<column>/<id>.html.
     article_url_pattern=(
-        r"^https?://arabic\.(?:people|peopledaily)\.com\.cn/n3?/\d{4}/\d{4}/c\d+-\d+(?:-\d+)?\.html$"
+        r"^https?://arabic\.(?:people|peopledaily)\.com\.cn/"
+        r"(?:n3?/\d{4}/\d{4}/c\d+-\d+(?:-\d+)?|\d{5,6}/\d{6,})\.html$"
     ),
     notes=(
         "Both host names appear in public lists of People's Daily language sites. No feed found. "
         "Arabic article URLs seen in stored pages: /n3/2019/1018/c31660-9624060.html, "
         "/n3/2016/1213/c31660-9154310.html, /n/2014/1102/c31660-8803366.html (older /n/ layout), "
-        "/n3/2021/0325/c31664-9832261-4.html (page 4 of a long article)."
+        "/n3/2021/0325/c31664-9832261-4.html (page 4 of a long article), and the pre-2013 layout "
+        "/31660/8007271.html (a 2012 report, stored page)."
     ),
 )
 
@@ -84,10 +87,13 @@ CRI = Source(
     base_url="https://arabic.cri.cn/",
     group="china",
     list_pages=("https://arabic.cri.cn/",),
+    # <date>/<uuid>.html (2020s), /YYYY/MM/DD/ARTI<id>.shtml (assumed), /news/<section>/<column>/<YYYYMMDD>/<id>.html
+    # (2017-2019), each also behind the big5 gateway.
     article_url_pattern=(
         r"^https?://(?:big5\.cri\.cn/gate/big5/)?(?:arabic|news)\.cri\.cn/"
         r"(?:(?:\d{8}|\d{4}-\d{2}-\d{2})/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.html"
-        r"|\d{4}/\d{2}/\d{2}/ARTI[0-9A-Za-z]+\.shtml)$"
+        r"|\d{4}/\d{2}/\d{2}/ARTI[0-9A-Za-z]+\.shtml"
+        r"|news/[a-z]+/\d+/\d{8}/\d+\.html)$"
     ),
     notes=(
         "arabic.cri.cn appears as a GDELT mention source in public queries. No feed found. Arabic "
@@ -95,7 +101,11 @@ CRI = Source(
         "76603fc41efd.html, /2025-07-04/dd83f0db-4e34-a0ab-8a84-1d574f1a9961.html. The gateway layout "
         "big5.cri.cn/gate/big5/<host>/<YYYYMMDD or YYYY-MM-DD>/<uuid>.html is seen in public code for "
         "CRI's Chinese channels (auto.cri.cn, city.cri.cn); the /YYYY/MM/DD/ARTI<id>.shtml layout of "
-        "CRI's other language services (tamil.cri.cn) is accepted on arabic.cri.cn as an assumption."
+        "CRI's other language services (tamil.cri.cn) is accepted on arabic.cri.cn as an assumption. The "
+        "2017-2019 layout /news/<section>/<column>/<YYYYMMDD>/<id>.html is seen on arabic.cri.cn itself: "
+        "big5.cri.cn/gate/big5/arabic.cri.cn/news/guojiruiping/2415/20191021/369795.html (stored page, "
+        "CRI Arabic's commentary on the 6th conference); its Portuguese service used it too "
+        "(portuguese.cri.cn/news/china/407/20181109/207812.html)."
     ),
 )
 
@@ -161,4 +171,21 @@ CCTV = Source(
     ),
 )
 
-register(XINHUA, PEOPLES_DAILY, CGTN, CRI, CHINA_ORG, CHINA_TODAY, CCTV)
+CHINA_IN_ARABIC = Source(
+    name="china_in_arabic",
+    display_name="الصين بالعربية",
+    domains=("chinainarabic.org",),
+    base_url="https://www.chinainarabic.org/",
+    group="intl",
+    feeds=("https://www.chinainarabic.org/feed",),
+    article_url_pattern=r"^https?://(?:www\.)?chinainarabic\.org/\?p=\d+$",
+    unconfirmed=("https://www.chinainarabic.org/feed",),
+    notes=(
+        "An Arabic news site on China. Stored page /?p=90399: the run-up to a Wuzhen summit of the "
+        "World Internet Conference. Its addresses are WordPress post ids; /feed is WordPress's default "
+        "feed, not seen in evidence. Who runs it was not found, hence the group intl; the display name "
+        "translates the domain (the site's own Arabic name was not seen)."
+    ),
+)
+
+register(XINHUA, PEOPLES_DAILY, CGTN, CRI, CHINA_ORG, CHINA_TODAY, CCTV, CHINA_IN_ARABIC)

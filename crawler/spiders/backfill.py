@@ -31,7 +31,7 @@ from crawler.discovery.archives.commoncrawl import CommonCrawlError, PayloadTooL
 from crawler.discovery.archives.filters import keyword_forms, reject_reason
 from crawler.discovery.archives.state import BackfillState, query_key
 from crawler.discovery.archives.warc import WarcEntry, WarcFileError, read_records
-from crawler.discovery.links import canonical, source_for_url
+from crawler.discovery.links import canonical, outlet_for_url
 from crawler.items import Article
 from crawler.middlewares import RetryAfterTooLong, retry_after_seconds
 from crawler.spiders.ccarchive import CommonCrawlRoutes
@@ -107,12 +107,13 @@ class BackfillSpider(CommonCrawlRoutes, NewsSpider):
     def capture_request(self, capture: Capture, source: str | None, via: str, key: str, fetch_url: str,
                         callback: Any, headers: dict[str, str] | None = None) -> scrapy.Request | None:
         """A request for an archived capture, unless the cheap filters reject it or its page is known."""
-        src = self.by_name.get(source or "") or source_for_url(capture.url, self.catalog)
+        outlet = outlet_for_url(capture.url, self.catalog)
+        src = self.by_name.get(source or "") or outlet.source
         reason = reject_reason(capture, src, self.since, self.until, self.forms)
         if reason:
             self._inc(f"archive/filtered/{reason}")
             return None
-        name = src.name if src else (urlsplit(capture.url).hostname or "unknown")
+        name = src.name if src else outlet.name
         c = canonical(capture.url)
         if c in self.known or capture.url in self.known:
             self._inc("skipped/known", name)
@@ -187,8 +188,7 @@ class BackfillSpider(CommonCrawlRoutes, NewsSpider):
             if page is None:
                 self._warc_skipped(path, entry)
                 continue
-            src = source_for_url(page.url, self.catalog)
-            name = src.name if src else (urlsplit(page.url).hostname or "unknown")
+            name = outlet_for_url(page.url, self.catalog).name
             c = canonical(page.url)
             if c in self.known or page.url in self.known:
                 self._inc("skipped/known", name)

@@ -33,7 +33,7 @@ from crawler.discovery.archives.commoncrawl import ArchivedPage
 from crawler.discovery.archives.http import ArchiveClient, ArchiveHTTPError
 from crawler.discovery.archives.prefilter import Prefilter
 from crawler.discovery.archives.state import query_key
-from crawler.discovery.links import canonical, source_for_url
+from crawler.discovery.links import canonical, outlet_for_url
 from crawler.items import Article
 from crawler.spiders.news import now_iso
 
@@ -167,9 +167,8 @@ class CommonCrawlRoutes:
 
     async def _ccnews_page(self, page: ArchivedPage, key: str) -> list[Article]:
         """One page out of a CC-NEWS file through the article callback, unless its address is known."""
-        src = source_for_url(page.url, self.catalog)
-        # A host in no catalogue entry is named by its host (the open world of issue 19 starts here).
-        name = src.name if src else (urlsplit(page.url).hostname or "unknown")
+        # A host in no catalogue entry is named by its registered domain, marked undeclared (the open world).
+        name = outlet_for_url(page.url, self.catalog).name
         c = canonical(page.url)
         if c in self.known or page.url in self.known:
             self._inc("skipped/known", name)

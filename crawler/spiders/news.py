@@ -23,7 +23,7 @@ from twisted.python.failure import Failure
 
 from crawler.discovery import google_news
 from crawler.discovery.feeds import FeedError, parse_feed
-from crawler.discovery.links import article_links, canonical, source_for_url
+from crawler.discovery.links import article_links, canonical, outlet_for_url
 from crawler.discovery.search import json_search_links, next_page_url
 from crawler.discovery.sitemaps import SitemapError, in_window, parse_sitemap
 from crawler.items import Article
@@ -273,8 +273,7 @@ class NewsSpider(scrapy.Spider):
         if not url.startswith(("http://", "https://")):
             return None
         if source is None:
-            found = source_for_url(url, self.catalog)
-            source = found.name if found else (urlsplit(url).hostname or "unknown")
+            source = outlet_for_url(url, self.catalog).name
         c = canonical(url)
         if c in self.known or url in self.known:
             self._inc("skipped/known", source)
@@ -505,6 +504,8 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value("rasad/time/extract", seconds)
         article.source = source
         article.source_name = src.display_name if src else source
+        # A name the crawl has no outlet for is an undeclared host's registered domain (outlet_for_url).
+        article.outlet_declared = src is not None
         article.domain = urlsplit(url).hostname
         article.discovered_via = via
         article.discovered_at = discovered_at

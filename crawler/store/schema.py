@@ -53,6 +53,7 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     "canonical_url": KEYWORD,
     "source": KEYWORD,
     "source_name": KEYWORD,
+    "outlet_declared": {"type": "boolean"},  # false: a host in no catalogue entry (`rasad sources suggest`)
     "domain": KEYWORD,
     "title": arabic_text(with_keyword=True),
     "lead": arabic_text(),

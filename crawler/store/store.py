@@ -528,6 +528,18 @@ class Store:
                 for h in result["hits"]]
         return count, hits
 
+    def aggregations(self, query: dict[str, Any], aggs: dict[str, Any], kind: str = "articles") -> dict[str, Any]:
+        """The aggregations of `aggs` over the documents matching `query` (no hits returned); no such index yet: {}."""
+        self._ensure_compat()
+        index = self.aliases[kind]
+        if index in _UNREFRESHED:
+            self.refresh(kind)
+        try:
+            result = self.client.search(index=index, query=query, aggs=aggs, size=0)
+        except NotFoundError:
+            return {}
+        return dict(result.get("aggregations") or {})
+
     def story_candidates(self, keys: Iterable[str], exclude_ids: Iterable[str] = (), size: int = 500) -> list[dict[str, Any]]:
         """Stored articles sharing at least one LSH band key (`story_keys`) with `keys`, any date.
 

@@ -49,8 +49,10 @@ def date_label(doc: dict[str, Any]) -> str:
 
 
 def outlet_label(doc: dict[str, Any]) -> str:
+    """The outlet as shown ("شينخوا [xinhua_arabic]"); a host in no catalogue entry says so."""
     name, key = doc.get("source_name") or doc.get("domain") or "", doc.get("source") or ""
-    return f"{name} [{key}]" if name and key and name != key else name or key or "?"
+    label = f"{name} [{key}]" if name and key and name != key else name or key or "?"
+    return f"{label} (undeclared outlet)" if doc.get("outlet_declared") is False else label
 
 
 class Printer:
@@ -81,7 +83,8 @@ class Printer:
 def json_row(hit: dict[str, Any]) -> dict[str, Any]:
     from reports.search import highlighted_title, plain_marks, snippets
 
-    keys = ("url", "source", "source_name", "published_at", "relation", "similarity", "story_id", "topic")
+    keys = ("url", "source", "source_name", "outlet_declared", "published_at", "relation", "similarity", "story_id",
+            "topic")
     return {"id": hit["id"], "score": hit.get("score"), "title": hit.get("title") or "", **{k: hit.get(k) for k in keys},
             "title_highlighted": plain_marks(highlighted_title(hit)), "snippets": [plain_marks(s) for s in snippets(hit)]}
 

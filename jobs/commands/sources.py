@@ -1,5 +1,6 @@
-"""`rasad sources list`, `rasad sources check [--source NAME]` and `rasad sources match URL... [--json]`:
-the declared outlets, their health, and which outlet claims a URL as an article."""
+"""`rasad sources list`, `rasad sources check [--source NAME]`, `rasad sources match URL... [--json]` and
+`rasad sources suggest [--since] [--limit N] [--json]`: the declared outlets, their health, which outlet
+claims a URL as an article, and the hosts in no catalogue entry that stored coverage came from."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from typing import TYPE_CHECKING
 from crawler.config import Config
 from crawler.sources.base import Source
 from crawler.sources.registry import UnknownSourceError, all_sources, sources_for
-from jobs.exitcodes import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL
+from jobs.commands.crawl import parse_since
+from jobs.exitcodes import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
 
 if TYPE_CHECKING:  # the check pulls in feedparser and lxml, the match courlan: imported by those actions only
     from crawler.sources.check import RouteCheck, SourceCheck, UrlCheck
+    from reports.undeclared import UndeclaredOutlet
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     match.add_argument("urls", nargs="+", metavar="URL")
     match.add_argument("--json", action="store_true", help="one JSON object per URL, one per line")
+    suggest = actions.add_parser(
+        "suggest", help="hosts in no catalogue entry, by the relevant articles stored from them (candidates to declare)"
+    )
+    suggest.add_argument("--since", type=parse_since, metavar="DATE",
+                         help="articles published on or after (date, or 30d / 12h back; default: all stored)")
+    suggest.add_argument("--limit", type=int, default=20, metavar="N", help="at most N domains (default 20)")
+    suggest.add_argument("--json", action="store_true", help="one JSON object per domain, one per line")
     p.set_defaults(func=run)
 
 
@@ -81,6 +91,46 @@ def run_match(args: argparse.Namespace) -> int:
         print(f"rasad sources match: not an http(s) URL: {', '.join(map(str, bad))}", file=sys.stderr)
         return EXIT_BAD_URL
     return 0
+
+
+def suggest_lines(total: int, rows: list[UndeclaredOutlet], since: datetime | None) -> list[str]:
+    """The text of `sources suggest`: a heading, then per domain its count, date span, hosts and sample URLs."""
+    window = f" published since {since:%Y-%m-%d %H:%M} UTC" if since else ""
+    if not rows:
+        return [f"no stored article{window} comes from a host in no catalogue entry"]
+    shown = f"{len(rows)} of {total}" if total > len(rows) else str(total)
+    lines = [f"{shown} undeclared domain{'s' if total != 1 else ''} with stored coverage{window} (most articles first):"]
+    for r in rows:
+        span = f"{(r.first or '?')[:10]} .. {(r.last or '?')[:10]}" if r.first or r.last else "undated"
+        lines.append(f"{r.domain:<32} articles={r.articles:<5} published {span}  hosts: {', '.join(r.hosts)}")
+        lines += [f"    {url}" for url in r.samples]
+    lines.append("declare one in crawler/sources/ with its public evidence (docs/outlets.md); "
+                 "`rasad sources match URL` checks the pattern")
+    return lines
+
+
+def run_suggest(args: argparse.Namespace, config: Config) -> int:
+    """Undeclared domains by stored coverage (reports.undeclared), from the configured indices."""
+    from jobs.context import open_store
+    from reports.undeclared import aggregations, parse, query
+
+    try:
+        aggs = aggregations(args.limit)
+    except ValueError as exc:
+        print(f"rasad sources suggest: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    store = open_store(config, wait=0.0)
+    try:
+        total, rows = parse(store.aggregations(query(args.since), aggs))
+    finally:
+        store.close()
+    if args.json:
+        for r in rows:
+            print(json.dumps(r.to_dict(), ensure_ascii=False))
+        return EXIT_OK
+    for line in suggest_lines(total, rows, args.since):
+        print(line)
+    return EXIT_OK
 
 
 def aggregator_routes(config: Config) -> list[tuple[str, str, bool, str]]:
@@ -169,6 +219,8 @@ def summary_line(results: list[SourceCheck], routes: list[RouteCheck]) -> str:
 def run(args: argparse.Namespace, config: Config) -> int:
     if args.sources_action == "match":
         return run_match(args)
+    if args.sources_action == "suggest":
+        return run_suggest(args, config)
     try:
         sources = sources_for(config, getattr(args, "sources", None))
     except UnknownSourceError as exc:
