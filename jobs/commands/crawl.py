@@ -127,6 +127,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(f"rasad crawl: {exc}; try again later", file=sys.stderr)
         return EX_TEMPFAIL
     print(crawl_line(result))
+    if not_coverage := not_coverage_line(result.get("counts") or {}):
+        print(not_coverage)
     if result.get("routes"):
         print(table(result["routes"], "route") + "\n")  # what each discovery route found
     if result.get("per_source"):
@@ -138,6 +140,15 @@ def run(args: argparse.Namespace, config: Config) -> int:
     for err in result.get("errors") or []:
         print(f"  {err}", file=sys.stderr)
     return tasks.exit_status(exit_code(result["status"]))  # 0 ok, 3 partial, 1 failed or stopped, 130 Ctrl-C
+
+
+def not_coverage_line(counts: Mapping[str, float]) -> str:
+    """"not coverage (what the comparison calls unrelated): 2 town_only, 3 no_name", or "" when none was
+    dropped so: why each irrelevant page was dropped (crawler.text.aboutness.NOT_ABOUT)."""
+    whys = {k.removeprefix("unrelated_"): int(v) for k, v in sorted(counts.items()) if k.startswith("unrelated_") and v}
+    if not whys:
+        return ""
+    return "not coverage (what the comparison calls unrelated): " + ", ".join(f"{n} {why}" for why, n in whys.items())
 
 
 def crawl_line(result: Mapping) -> str:
