@@ -38,7 +38,7 @@ def parse_since(value: str) -> datetime:
 # Columns of the per-outlet summary: heading -> how it is counted from the crawl's per-source stats.
 # An article fetched ends as exactly one of new, updated, irrelevant, dropped or unreadable.
 COLUMNS = ("pages", "new", "updated", "irrelevant", "dropped", "unreadable", "failed", "known", "unchanged")
-LEGEND = ("pages: listings and articles fetched; new/updated: articles indexed; irrelevant: off-topic pages; "
+LEGEND = ("pages: listings and articles fetched; new/updated: articles indexed; irrelevant: not coverage (the comparison calls them unrelated); "
           "dropped: old, not Arabic or duplicate;\nunreadable: fetched, no text extracted; failed: no usable answer "
           "(HTTP error, timeout, robots.txt, loop); known: seen before; unchanged: 304")
 LABELLED = ("unreadable", "failed")  # the columns whose expected counts the demo labels "(n exp.)"
