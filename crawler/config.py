@@ -79,6 +79,7 @@ class TopicConfig(_Section):
     queries: list[str] = Field(default_factory=list)
     # GDELT searches English translations: English phrases, restricted to Arabic sources by Rasad.
     gdelt_queries: list[str] = Field(default_factory=list)
+    # The relevance score's mark (Relevance.is_relevant); what is kept is the comparison's decision only.
     min_relevance: float = Field(default=0.3, ge=0, le=1)
     # The year of the reference's event: a related report published in another year, not naming this
     # one, describes another edition, so its different figures are not contradictions.

@@ -2,7 +2,7 @@
 """Single-purpose pipelines: canonical URL, date window, language, relevance, compare, store.
 
 Each drops with a reason (DropItem) and counts it in Scrapy stats as rasad/dropped/<reason>. Pages
-dropped for good (duplicates, old, not Arabic, irrelevant) are queued on the spider's `to_remember`
+dropped for good (duplicates, old, not Arabic, not coverage) are queued on the spider's `to_remember`
 list; StorePipeline writes them with Store.remember_urls so later runs do not fetch them again.
 """
 
@@ -174,9 +174,10 @@ class LanguagePipeline(_Stage):
 
 
 class RelevancePipeline(_Stage):
-    """Scores relevance to the topic; irrelevant articles are dropped and remembered.
+    """Records the topic-name score of an article (`relevance`, `relevance_reason`: search sorts on it).
 
-    The score is computed in the crawl's worker processes when it has them (crawler.workers).
+    It drops nothing: what is coverage is decided once, by the comparison (ComparePipeline). The score
+    is computed in the crawl's worker processes when it has them (crawler.workers).
     """
 
     def __init__(self, crawler: Crawler):
@@ -192,30 +193,26 @@ class RelevancePipeline(_Stage):
 
         if getattr(spider, "cpu", None) is not None:
             d = spider.cpu.run_timed(score, item, self.topic, self.reference_path)
-            return d.addCallback(lambda done: self._judge(item, spider, *done))
+            return d.addCallback(lambda done: self._record(item, *done))
         started = time.perf_counter()
         rel = score_relevance(item, self.topic, reference_text=self.reference_text)
-        return self._judge(item, spider, rel, time.perf_counter() - started)
+        return self._record(item, rel, time.perf_counter() - started)
 
-    def _judge(self, item: Article, spider: Spider, rel: Any, seconds: float) -> Article:
+    def _record(self, item: Article, rel: Any, seconds: float) -> Article:
         self.stats.inc_value("rasad/time/relevance", seconds)
         item.topic = self.topic.name
         item.relevance = round(float(rel.score), 4)
         item.relevance_reason = rel.reason
-        if not rel.is_relevant:
-            # Mis-decoded text (mojibake) reads as irrelevant: such a page is dropped but not remembered,
-            # so a later run (or a fixed decoder) reads it again.
-            readable = readable_arabic(f"{item.title}\n{item.body}")
-            reason = "irrelevant" if readable else "unreadable"
-            self.drop(item, spider, reason, f"relevance {rel.score:.2f}: {rel.reason}", remember=readable)
-        self.stats.inc_value("rasad/relevant")
-        if item.source:
-            self.stats.inc_value(f"rasad/source/{item.source}/relevant")
         return item
 
 
 class ComparePipeline(_Stage):
-    """Compares with the topic's reference and assigns a story cluster (MinHash LSH).
+    """Keeps the coverage of the topic, compared with its reference, and assigns a story cluster (MinHash LSH).
+
+    One rule decides what is coverage, here as in `rasad compare`: an article the comparison calls
+    copy, rewrite, related or mention is kept; one it calls unrelated is dropped as `irrelevant` with
+    the reason "unrelated: <why>". The cheap half of the comparison (crawler.text.compare.screen)
+    decides, so an unrelated page costs no TF-IDF fit, facts or story signature.
 
     The comparison runs in the crawl's worker processes when it has them; the story index, which
     every article updates in turn, stays in the crawl's thread.
@@ -255,32 +252,54 @@ class ComparePipeline(_Stage):
             store.close()
 
     def process_item(self, item: Article, spider: Spider) -> Article | Deferred:
-        from crawler.text.compare import article_text, compare
+        from crawler.text.compare import article_text, judge
         from crawler.workers import compare_text
 
         text = article_text(item.lead, item.body)
         if getattr(spider, "cpu", None) is not None:
             d = spider.cpu.run_timed(compare_text, text, self.topic, self.reference_path, self.config.compare,
                                      item.title, item.published_at, self.stories.num_perm)
-            return d.addCallback(lambda done: self._apply(item, text, *done[0], done[1]))
+            return d.addCallback(lambda done: self._apply(item, spider, text, *done[0], done[1]))
         started = time.perf_counter()
-        c = compare(text, self.reference, self.config.compare, title=item.title, published_at=item.published_at)
-        return self._apply(item, text, c, None, time.perf_counter() - started)
+        screening, c = judge(text, self.reference, self.config.compare, title=item.title,
+                             published_at=item.published_at)
+        return self._apply(item, spider, text, screening, c, None, time.perf_counter() - started)
 
-    def _apply(self, item: Article, text: str, c: Any, sig: Any, seconds: float) -> Article:
+    def _apply(self, item: Article, spider: Spider, text: str, screening: Any, c: Any, sig: Any,
+               seconds: float) -> Article:
         started = time.perf_counter()
-        item.similarity = c.similarity
-        item.relation = c.relation
-        item.facts_shared = c.facts_shared
-        item.facts_conflicting = c.facts_conflicting
-        item.facts_missing = c.facts_missing
-        item.facts_other_edition = c.facts_other_edition
-        item.novel_sentences = c.novel_sentences
-        item.story_id = str(self.stories.add(item.doc_id, text, sig=sig))
-        item.story_keys = self.stories.keys_of(item.doc_id)  # finds stored copies of any date (crawler.stories)
-        self.stats.inc_value(f"rasad/relation/{c.relation}")
-        self.stats.inc_value("rasad/time/compare", seconds + time.perf_counter() - started)
-        return item
+        try:
+            if c is None:
+                self._drop_unrelated(item, spider, screening)
+            item.similarity = c.similarity
+            item.relation = c.relation
+            item.facts_shared = c.facts_shared
+            item.facts_conflicting = c.facts_conflicting
+            item.facts_missing = c.facts_missing
+            item.facts_other_edition = c.facts_other_edition
+            item.novel_sentences = c.novel_sentences
+            item.story_id = str(self.stories.add(item.doc_id, text, sig=sig))
+            item.story_keys = self.stories.keys_of(item.doc_id)  # finds stored copies of any date (crawler.stories)
+            self.stats.inc_value(f"rasad/relation/{c.relation}")
+            self.stats.inc_value("rasad/relevant")
+            if item.source:
+                self.stats.inc_value(f"rasad/source/{item.source}/relevant")
+            return item
+        finally:
+            self.stats.inc_value("rasad/time/compare", seconds + time.perf_counter() - started)
+
+    def _drop_unrelated(self, item: Article, spider: Spider, screening: Any) -> None:
+        """Not coverage: dropped as irrelevant, its reason counted (rasad/unrelated/<why>) and remembered.
+
+        Mis-decoded text (mojibake) reads as unrelated: such a page is dropped as unreadable but not
+        remembered, so a later run (or a fixed decoder) reads it again.
+        """
+        item.relation = "unrelated"
+        readable = readable_arabic(f"{item.title}\n{item.body}")
+        if readable:
+            self.stats.inc_value(f"rasad/unrelated/{screening.why}")
+        self.drop(item, spider, "irrelevant" if readable else "unreadable", f"unrelated: {screening.reason}",
+                  remember=readable)
 
 
 class StorePipeline(_Stage):

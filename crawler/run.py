@@ -67,6 +67,7 @@ class CrawlStats:
     error_kinds: dict[str, int] = field(default_factory=dict)
     discovered_via: dict[str, int] = field(default_factory=dict)
     relations: dict[str, int] = field(default_factory=dict)
+    unrelated: dict[str, int] = field(default_factory=dict)  # dropped as not coverage, by why (aboutness.NOT_ABOUT)
     per_source: dict[str, dict[str, int]] = field(default_factory=dict)
     # GDELT per topic query: requests, answered, returned (articles in the answers), new, errors.
     gdelt_queries: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -109,6 +110,8 @@ def stats_from_scrapy(raw: dict[str, Any], duration_s: float) -> CrawlStats:
             s.discovered_via[parts[1]] = value
         elif head == "relation":
             s.relations[parts[1]] = value
+        elif head == "unrelated":
+            s.unrelated[parts[1]] = value
         elif head == "archive" and len(parts) >= 2:  # backfill: filtered captures, finished queries
             s.archive["_".join(parts[1:])] = value
         elif head == "route" and len(parts) == 3:
@@ -123,7 +126,7 @@ def stats_from_scrapy(raw: dict[str, Any], duration_s: float) -> CrawlStats:
         "discovered", "fetched", "extracted", "relevant", "indexed", "created", "updated", "spooled", "failed",
         "remembered", "skipped_known")}
     for prefix, d in (("dropped", s.dropped), ("errors", s.error_kinds), ("via", s.discovered_via),
-                      ("relation", s.relations), ("archive", s.archive)):
+                      ("relation", s.relations), ("unrelated", s.unrelated), ("archive", s.archive)):
         flat.update({f"{prefix}_{k}": v for k, v in d.items()})
     for metric in ("requests", "returned", "new"):  # GDELT totals over all queries (per query: gdelt_queries)
         flat[f"gdelt_{metric}"] = sum(q.get(metric, 0) for q in s.gdelt_queries.values())

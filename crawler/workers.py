@@ -140,13 +140,15 @@ _REFERENCES: dict[tuple[str, str], Any] = {}
 
 
 def compare_text(text: str, topic: TopicConfig, reference_path: str, config: CompareConfig,
-                 title: str, published_at: str | None, num_perm: int) -> tuple[Any, Any]:
-    """crawler.text.compare.compare against the topic's reference (prepared once per worker), and the
-    text's story signature (crawler.text.clusters.signature), so the crawl's thread only looks it up."""
+                 title: str, published_at: str | None, num_perm: int) -> tuple[Any, Any, Any]:
+    """crawler.text.compare.judge against the topic's reference (prepared once per worker): the
+    screening, the comparison (None for an article the comparison calls unrelated) and, for a kept
+    article, its story signature (crawler.text.clusters.signature), so the crawl's thread only looks it up."""
     from crawler.text.clusters import signature
-    from crawler.text.compare import Reference, compare
+    from crawler.text.compare import Reference, judge
 
     key = (topic.name, reference_path)
     if key not in _REFERENCES:
         _REFERENCES[key] = Reference.from_topic(topic, Path(reference_path))
-    return compare(text, _REFERENCES[key], config, title=title, published_at=published_at), signature(text, num_perm)
+    screening, comparison = judge(text, _REFERENCES[key], config, title=title, published_at=published_at)
+    return screening, comparison, None if comparison is None else signature(text, num_perm)

@@ -127,6 +127,31 @@ def names_town_in_field(norm: str) -> bool:
     return TOWN.search(norm) is not None and _FIELD.search(TOWN.sub(" ", norm)) is not None
 
 
+def names_any(norm: str) -> bool:
+    """Whether normalised text names the event, its summit or its town: a text naming none of them has
+    no sentence about the event, so the comparison calls it unrelated (unless it copies the reference)."""
+    return EVENT.search(norm) is not None or TOWN.search(norm) is not None
+
+
+# Why a text is not about the event: a short word (a count's key) and its reading.
+NOT_ABOUT = {
+    "other_conference": "names a world internet conference with nothing Chinese around it (another conference)",
+    "clutter_only": "names the event only in page clutter, in no sentence of the article",
+    "town_only": "names the town of Wuzhen without a word of the event's field beside it",
+    "no_name": "names neither the event, its summit nor its town",
+}
+
+
+def why_not_about(text: str, title: str = "") -> str:
+    """Why a text with no sentence (nor title) about the event is not about it: a key of NOT_ABOUT."""
+    full = normalize(f"{title}\n{text}")
+    if EVENT.search(full):
+        if not PROPER.search(full) and not _CHINA.search(EVENT.sub(" ", full)):
+            return "other_conference"
+        return "clutter_only"
+    return "town_only" if TOWN.search(full) else "no_name"
+
+
 def _about(norm: str, extra: tuple[str, ...] = ()) -> bool:
     return reports_event(norm) or names_town_in_field(norm) or any(k in norm for k in extra)
 
@@ -165,6 +190,10 @@ def aboutness(
     full = normalize(f"{title}\n{text}")
     if not PROPER.search(full) and not _CHINA.search(EVENT.sub(" ", full)):
         # "مؤتمر الإنترنت العالمي" with nothing Chinese around it is another conference.
+        return Aboutness(0.0, 0, 0, len(sents), False, False)
+    if not names_any(full) and not any(k in full for k in extra):
+        # No name of the event, its summit or its town anywhere: no sentence can be about it (the
+        # loop below would find none); most pages a crawl reads end here, cheaply.
         return Aboutness(0.0, 0, 0, len(sents), False, False)
     about = []
     seen = False

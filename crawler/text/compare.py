@@ -22,7 +22,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
 from crawler.config import CompareConfig, TopicConfig
-from crawler.text.aboutness import Aboutness, aboutness, names_event
+from crawler.text.aboutness import NOT_ABOUT, Aboutness, aboutness, names_event, why_not_about
 from crawler.text.arabic import normalize, split_sentences, stems, tokens
 from crawler.text.background import Background, load_background
 from crawler.text.facts import Fact, compare_facts, extract_facts
@@ -123,11 +123,15 @@ class Reference:
     event_year: int | None = None  # the year of the reference's event (topic.event_year)
     background: Background | None = None  # stock phrases and word weights (crawler.text.background)
     vector: dict[str, float] = field(default_factory=dict)  # background TF-IDF of the reference
+    _specific: dict[int, set[str]] = field(default_factory=dict, repr=False, compare=False)
 
     def specific(self, min_documents: int) -> set[str]:
-        """The reference's shingles that are not stock phrases of the background corpus."""
-        bg = self.background
-        return {s for s in self.shingles if bg is None or not bg.is_stock(s, min_documents)}
+        """The reference's shingles that are not stock phrases of the background corpus (computed once
+        per threshold: every article of a crawl asks)."""
+        if min_documents not in self._specific:
+            bg = self.background
+            self._specific[min_documents] = {s for s in self.shingles if bg is None or not bg.is_stock(s, min_documents)}
+        return self._specific[min_documents]
 
     @classmethod
     def from_text(
@@ -274,26 +278,33 @@ def other_edition(article_text: str, reference: Reference, relation: str, publis
     return not any(event_year in n and names_event(n) for n in map(normalize, split_sentences(article_text)))
 
 
-def compare(
-    article_text: str,
-    reference: Reference,
-    thresholds: CompareConfig,
-    *,
-    title: str = "",
-    published_at: str | None = None,
-) -> Comparison:
-    """Compare one article (plain text, optionally its title) with the reference.
+@dataclass
+class Screening:
+    """The cheap half of a comparison: the evidence that decides whether an article is coverage at all.
 
-    Args:
-        article_text: the article's lead and body as plain text.
-        reference: the topic's prepared reference.
-        thresholds: the [compare] section of the configuration.
-        title: the headline, where a keyword hit weighs more than in the body.
-        published_at: the article's publication date (ISO), when known: with the topic's event_year
-            it tells a report of another edition, whose different figures are not conflicts.
-    Returns:
-        the Comparison; `similarity` is the stronger of shingle Jaccard and TF-IDF cosine.
+    Shingle overlap and aboutness only: no TF-IDF fit, facts or novelty. `unrelated` is exactly
+    compare()'s relation == "unrelated" (compare classifies from this same evidence; the cosine it adds
+    only weighs in the rewrite test, which needs sentences about the event, and those alone make an
+    article a mention), so a crawl can drop what the comparison would call unrelated before paying
+    for the rest.
     """
+
+    unrelated: bool
+    why: str  # for an unrelated article, a key of crawler.text.aboutness.NOT_ABOUT; "" otherwise
+    about: Aboutness
+    jaccard: float = 0.0
+    containment: float = 0.0
+    coverage: float = 0.0
+    specific_shared: int = 0
+
+    @property
+    def reason(self) -> str:
+        """An unrelated article's reason in words: what it lacks, and how little wording it shares."""
+        return f"{NOT_ABOUT[self.why]}; shares {self.jaccard:.1%} of the reference's wording" if self.unrelated else ""
+
+
+def screen(article_text: str, reference: Reference, thresholds: CompareConfig, *, title: str = "") -> Screening:
+    """Whether compare() would call the article unrelated, and why, from its cheap evidence only."""
     art_sh = shingles(article_text)
     inter = len(art_sh & reference.shingles)
     union = len(art_sh | reference.shingles) or 1
@@ -304,6 +315,57 @@ def compare(
     own = {s for s in art_sh if s in specific or s not in reference.shingles}
     specific_shared = len(art_sh & specific)
     containment = specific_shared / len(own) if own else 0.0
+    about = aboutness(article_text, title, extra_names=reference.keywords, lead_min_share=thresholds.lead_min_share)
+    relation = classify(jaccard=jaccard, containment=containment, coverage=coverage, cosine=0.0,
+                        specific_shared=specific_shared, about=about, thresholds=thresholds)
+    unrelated = relation == "unrelated"
+    why = why_not_about(article_text, title) if unrelated else ""
+    return Screening(unrelated, why, about, jaccard, containment, coverage, specific_shared)
+
+
+def judge(
+    article_text: str,
+    reference: Reference,
+    thresholds: CompareConfig,
+    *,
+    title: str = "",
+    published_at: str | None = None,
+) -> tuple[Screening, Comparison | None]:
+    """What a crawl keeps: the screening, and compare() of an article it does not call unrelated (None
+    for one it does). One rule for the crawl, the backfill and `rasad compare`: coverage is what
+    compare() calls copy, rewrite, related or mention."""
+    screening = screen(article_text, reference, thresholds, title=title)
+    if screening.unrelated:
+        return screening, None
+    return screening, compare(article_text, reference, thresholds, title=title, published_at=published_at,
+                              screening=screening)
+
+
+def compare(
+    article_text: str,
+    reference: Reference,
+    thresholds: CompareConfig,
+    *,
+    title: str = "",
+    published_at: str | None = None,
+    screening: Screening | None = None,
+) -> Comparison:
+    """Compare one article (plain text, optionally its title) with the reference.
+
+    Args:
+        article_text: the article's lead and body as plain text.
+        reference: the topic's prepared reference.
+        thresholds: the [compare] section of the configuration.
+        title: the headline, where a keyword hit weighs more than in the body.
+        published_at: the article's publication date (ISO), when known: with the topic's event_year
+            it tells a report of another edition, whose different figures are not conflicts.
+        screening: screen() of this same article, title and reference when already computed (judge()).
+    Returns:
+        the Comparison; `similarity` is the stronger of shingle Jaccard and TF-IDF cosine.
+    """
+    ev = screening or screen(article_text, reference, thresholds, title=title)
+    about = ev.about
+    jaccard, containment, coverage = ev.jaccard, ev.containment, ev.coverage
     if reference.background is not None:
         cosine = _cosine(stem_vector(article_text, reference.background), reference.vector)
     sents = split_sentences(article_text)
@@ -311,13 +373,12 @@ def compare(
     if reference.background is None:
         cosine = sentence_cosine
 
-    about = aboutness(article_text, title, extra_names=reference.keywords, lead_min_share=thresholds.lead_min_share)
     relation = classify(
         jaccard=jaccard,
         containment=containment,
         coverage=coverage,
         cosine=cosine,
-        specific_shared=specific_shared,
+        specific_shared=ev.specific_shared,
         about=about,
         thresholds=thresholds,
     )

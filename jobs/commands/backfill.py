@@ -13,6 +13,7 @@ from pathlib import Path
 
 from crawler.config import Config, ConfigError
 from crawler.found import outlet_rows, table
+from jobs.commands.crawl import not_coverage_line
 
 
 def parse_day(value: str, end: bool = False) -> datetime:
@@ -84,6 +85,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
     accounting = warc_accounting(result.get("counts") or {})
     if accounting:
         print(accounting)
+    if not_coverage := not_coverage_line(result.get("counts") or {}):
+        print(not_coverage)
     if result.get("alert"):
         from jobs.commands.alert import outcome_text
 

@@ -38,7 +38,7 @@ def parse_since(value: str) -> datetime:
 # Columns of the per-outlet summary: heading -> how it is counted from the crawl's per-source stats.
 # An article fetched ends as exactly one of new, updated, irrelevant, dropped or unreadable.
 COLUMNS = ("pages", "new", "updated", "irrelevant", "dropped", "unreadable", "failed", "known", "unchanged")
-LEGEND = ("pages: listings and articles fetched; new/updated: articles indexed; irrelevant: off-topic pages; "
+LEGEND = ("pages: listings and articles fetched; new/updated: articles indexed; irrelevant: not coverage (the comparison calls them unrelated); "
           "dropped: old, not Arabic or duplicate;\nunreadable: fetched, no text extracted; failed: no usable answer "
           "(HTTP error, timeout, robots.txt, loop); known: seen before; unchanged: 304")
 LABELLED = ("unreadable", "failed")  # the columns whose expected counts the demo labels "(n exp.)"
@@ -127,6 +127,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(f"rasad crawl: {exc}; try again later", file=sys.stderr)
         return EX_TEMPFAIL
     print(crawl_line(result))
+    if not_coverage := not_coverage_line(result.get("counts") or {}):
+        print(not_coverage)
     if result.get("routes"):
         print(table(result["routes"], "route") + "\n")  # what each discovery route found
     if result.get("per_source"):
@@ -142,6 +144,15 @@ def run(args: argparse.Namespace, config: Config) -> int:
     for err in result.get("errors") or []:
         print(f"  {err}", file=sys.stderr)
     return tasks.exit_status(exit_code(result["status"]))  # 0 ok, 3 partial, 1 failed or stopped, 130 Ctrl-C
+
+
+def not_coverage_line(counts: Mapping[str, float]) -> str:
+    """"not coverage (what the comparison calls unrelated): 2 town_only, 3 no_name", or "" when none was
+    dropped so: why each irrelevant page was dropped (crawler.text.aboutness.NOT_ABOUT)."""
+    whys = {k.removeprefix("unrelated_"): int(v) for k, v in sorted(counts.items()) if k.startswith("unrelated_") and v}
+    if not whys:
+        return ""
+    return "not coverage (what the comparison calls unrelated): " + ", ".join(f"{n} {why}" for why, n in whys.items())
 
 
 def crawl_line(result: Mapping) -> str:

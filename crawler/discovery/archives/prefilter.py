@@ -6,8 +6,10 @@ costs milliseconds a page, so nearly all records must be dropped on their bytes 
    page with fewer than `min_arabic` of them in its first 128 KiB is not an Arabic article (a page
    declared windows-1256 or ISO-8859-6 is decoded first).
 2. The topic: the URL's slug carries a topic keyword, or the page's normalised text (markup left out)
-   matches one of the relevance gate's own terms (crawler.text.relevance.topic_terms). A page naming none of them
-   cannot reach the topic's min_relevance (the reference overlap alone is capped below it).
+   names the event, its summit or its town in any spelling the comparison knows
+   (crawler.text.aboutness.names_any), a configured name of the topic, or one of the relevance score's
+   terms (crawler.text.relevance.topic_terms). The comparison keeps only a page with a sentence or a
+   title about the event, and such a page names one of these; so nothing dropped here is coverage.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Iterable
 
 from crawler.config import TopicConfig
 from crawler.discovery.archives.filters import keyword_forms, slug_matches
+from crawler.text.aboutness import names_any
 from crawler.text.arabic import normalize
 
 ARABIC_LEADS = (b"\xd8", b"\xd9")
@@ -36,6 +39,7 @@ class Prefilter:
 
         self.forms = keyword_forms([*url_keywords, *topic.keywords])
         self.patterns = [t.pattern for t in topic_terms(topic)]
+        self.names = [n for n in (normalize(k) for k in topic.keywords) if n]
         self.min_arabic = min_arabic
 
     def reason(self, url: str, body: bytes, content_type: str = "") -> str | None:
@@ -53,7 +57,7 @@ class Prefilter:
             return None
         raw = text if text is not None else head.decode("utf-8", errors="replace")
         norm = normalize(MARKUP.sub(" ", raw))
-        if any(p.search(norm) for p in self.patterns):
+        if names_any(norm) or any(n in norm for n in self.names) or any(p.search(norm) for p in self.patterns):
             return None
         return "off_topic"
 
