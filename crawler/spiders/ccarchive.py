@@ -76,18 +76,8 @@ class CommonCrawlRoutes:
     # -- CC-NEWS ---------------------------------------------------------------------------------
 
     def _ccnews_files(self) -> list[ccnews.NewsFile]:
-        """In a thread: the files of the window from the monthly listings (a month not published is skipped)."""
-        files: list[ccnews.NewsFile] = []
-        for month in ccnews.months(self.since, self.until):
-            url = ccnews.listing_url(self.archive.ccnews_url, month)
-            try:
-                files.extend(ccnews.parse_listing(self.cc_client.get(url), url))
-            except ArchiveHTTPError as exc:
-                if exc.status in (403, 404):  # before 2016-08 or not yet published: no such month
-                    log.info("%s: no CC-NEWS listing (%s)", url, exc)
-                    continue
-                raise
-        return ccnews.select_files(files, self.since, self.until)
+        """In a thread: the files of the window from the monthly listings."""
+        return ccnews.window_files(self.cc_client, self.archive.ccnews_url, self.since, self.until)
 
     async def ccnews_articles(self) -> AsyncIterator[Article]:
         """Articles of the window's CC-NEWS files, file by file."""

@@ -1,0 +1,326 @@
+"""CC-NEWS backfills on an engine: one process (`local`) or Dask distributed (a local pool or a cluster).
+
+The unit of work is one CC-NEWS file. Its task (`scan_task`) runs inside the worker process, without
+Scrapy: it streams the file through the route's own scan (crawler.discovery.archives.ccnews.scan_file:
+response, HTML, window, Arabic, topic), the byte-heavy part, and returns the few pages that passed with
+the file's counts. Those pages then go, several files' worth at once, to an extraction task on a
+worker (`extract_task`): one backfill child (crawler.backfill, the same spider and pipelines as every
+route: extract, language, relevance, compare, store) reading them as a local WARC file and writing
+straight to Elasticsearch. Document ids are idempotent and known URLs skipped, so a task retried after
+a worker died does no harm.
+
+The driver (`run_engine`) lists the window's files, skips those finished (the backfill state, as the
+route keeps it), and checkpoints a file once its pages were extracted and stored: a finished file is
+never read again. The same task functions run under both engines.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from crawler.backfill import BackfillPlan, run_backfill
+from crawler.config import Config
+from crawler.discovery.archives import CCNEWS, ccnews
+from crawler.discovery.archives.commoncrawl import ArchivedPage
+from crawler.discovery.archives.http import ArchiveClient, ArchiveHTTPError
+from crawler.discovery.archives.prefilter import Prefilter
+from crawler.discovery.archives.state import BackfillState, query_key
+from crawler.run import CrawlError, CrawlStats, config_from_payload, config_payload, stats_from_scrapy
+
+log = logging.getLogger(__name__)
+
+ENGINES = ("local", "dask")
+EXTRACT_BATCH_PAGES = 200  # pages per extraction task: one backfill child (its start costs seconds) per batch
+TASK_RETRIES = 2  # a task that raised (not a worker that died: Dask reschedules those itself)
+
+
+@dataclass(frozen=True)
+class ScanJob:
+    """One file to scan, with what a worker needs to do it (the configuration travels with the task)."""
+
+    path: str
+    key: str
+    start: datetime
+    end: datetime
+    config: dict[str, Any]
+    topic: str | None
+
+
+@dataclass
+class ScanResult:
+    path: str
+    key: str
+    bytes: int = 0
+    records: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    pages: list[ArchivedPage] = field(default_factory=list)
+    candidates: int = 0  # pages that passed the cheap filter
+    error: str | None = None
+    seconds: float = 0.0
+
+
+# -- worker side ---------------------------------------------------------------------------------
+
+_TOOLS: dict[str, tuple[Config, ArchiveClient, Prefilter]] = {}  # per worker process, by configuration
+
+
+def _tools(job: ScanJob) -> tuple[Config, ArchiveClient, Prefilter]:
+    """The configuration, archive client and cheap filter of a job, built once per worker process."""
+    marker = repr((job.config, job.topic))
+    if marker not in _TOOLS:
+        config = config_from_payload(job.config)
+        topic = config.topic(job.topic)
+        a = config.archive
+        client = ArchiveClient(config.crawl.user_agent, rate=a.cc_data_rate, timeout=a.stream_timeout,
+                               retries=a.slowdown_retries, backoff=a.slowdown_backoff)
+        _TOOLS.clear()
+        _TOOLS[marker] = (config, client, Prefilter(topic, topic.url_keywords))
+    return _TOOLS[marker]
+
+
+def scan_task(job: ScanJob) -> ScanResult:
+    """Scan one CC-NEWS file in this process: its counts and the pages worth extracting. A file that cannot
+    be read to its end is answered with `error` (its pages are left out: it is read again next run)."""
+    config, client, prefilter = _tools(job)
+    stats = ccnews.ScanStats()
+    started = time.perf_counter()
+    url = ccnews.file_url(config.archive.ccnews_url, job.path)
+    result = ScanResult(job.path, job.key)
+    try:
+        result.pages = list(ccnews.scan_file(client, url, prefilter, job.start, job.end, stats,
+                                             config.archive.ccnews_max_record_bytes))
+    except (ArchiveHTTPError, ccnews.CCNewsError) as exc:
+        result.error = str(exc)
+        result.pages = []
+    result.bytes, result.records, result.dropped = stats.bytes, stats.records, dict(stats.dropped)
+    result.candidates = len(result.pages)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def extract_task(config: dict[str, Any], plan: dict[str, Any], pages: list[ArchivedPage]) -> dict[str, Any]:
+    """The pages through extraction, language, relevance, compare and store: one backfill child reading them
+    from a WARC file in this worker's temporary directory. Returns the child's counts (CrawlStats)."""
+    from crawler.discovery.archives.warc import write_pages
+
+    cfg = config_from_payload(config)
+    with tempfile.TemporaryDirectory(prefix="rasad-extract-") as tmp:
+        warc = Path(tmp) / "pages.warc.gz"
+        write_pages(warc, pages)
+        batch = replace(BackfillPlan.from_dict(plan), archives=[], warc_files=[str(warc)], dated=True, warc_via=CCNEWS)
+        return run_backfill(cfg, batch).to_dict()
+
+
+# -- executors -----------------------------------------------------------------------------------
+
+
+class LocalExecutor:
+    """Runs each task in this process, at once (`--engine local`)."""
+
+    def submit(self, fn: Callable[..., Any], *args: Any, key: str = "") -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:  # noqa: BLE001 - handed to the driver as a dask future would
+            future.set_exception(exc)
+        return future
+
+    def as_completed(self, futures: Iterable[Future]) -> Iterator[Future]:
+        yield from futures
+
+    def close(self) -> None:
+        pass
+
+
+class DaskExecutor:
+    """Tasks on Dask distributed: a LocalCluster of `workers` processes, or the scheduler at `address`."""
+
+    def __init__(self, workers: int = 2, address: str | None = None):
+        from distributed import Client, LocalCluster
+
+        self.cluster = None
+        if address:
+            self.client = Client(address)
+        else:
+            # One thread a worker: the scan is CPU-bound Python, processes give the parallelism.
+            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                        dashboard_address=None)
+            self.client = Client(self.cluster)
+
+    def submit(self, fn: Callable[..., Any], *args: Any, key: str = "") -> Any:
+        return self.client.submit(fn, *args, key=key or None, pure=False, retries=TASK_RETRIES)
+
+    def as_completed(self, futures: Iterable[Any]) -> Iterator[Any]:
+        from distributed import as_completed
+
+        yield from as_completed(list(futures))
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def executor_for(engine: str, workers: int = 2, scheduler: str | None = None) -> LocalExecutor | DaskExecutor:
+    if engine == "local":
+        return LocalExecutor()
+    if engine == "dask":
+        return DaskExecutor(workers, scheduler)
+    raise ValueError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
+
+
+# -- driver --------------------------------------------------------------------------------------
+
+
+def merge_counts(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """Two CrawlStats dicts added up: numbers summed, dicts merged alike, lists joined."""
+    out = dict(a)
+    for k, v in b.items():
+        if k not in out:
+            out[k] = v
+        elif isinstance(v, bool) or not isinstance(v, int | float | dict | list):
+            continue
+        elif isinstance(v, dict):
+            out[k] = merge_counts(out[k], v)
+        elif isinstance(v, list):
+            out[k] = [*out[k], *v]
+        else:
+            out[k] = out[k] + v
+    return out
+
+
+def _scan_counts(results: list[ScanResult], listed: int, already: int, finished: int) -> dict[str, Any]:
+    """The scans' counts under the keys the route uses (rasad/archive/..., rasad/route/archive:ccnews/...)."""
+    raw: dict[str, float] = {f"rasad/route/{CCNEWS}/listed": listed, "rasad/archive/ccnews_files_finished": finished}
+    if already:
+        raw["rasad/archive/already_done"] = already
+    for r in results:
+        for k, v in (("scanned_bytes", r.bytes), ("scanned_records", r.records)):
+            raw[f"rasad/archive/{k}"] = raw.get(f"rasad/archive/{k}", 0) + v
+        for reason, n in r.dropped.items():
+            raw[f"rasad/archive/ccnews_dropped/{reason}"] = raw.get(f"rasad/archive/ccnews_dropped/{reason}", 0) + n
+        if r.error:
+            for k in ("rasad/errors/warc_file", f"rasad/route/{CCNEWS}/errors"):
+                raw[k] = raw.get(k, 0) + 1
+    stats = stats_from_scrapy(raw, 0.0).to_dict()
+    stats["errors"] = [f"{r.error} (read again by the next backfill)" for r in results if r.error]
+    return stats
+
+
+def _batch_ok(counts: dict[str, Any]) -> bool:
+    """Whether an extraction batch ended with every page stored, dropped for good or judged (not failed)."""
+    archive = counts.get("archive") or {}
+    lost = sum(int(archive.get(f"warc_failed_{why}", 0)) for why in ("pipeline", "unfinished", "not_stored", "damaged"))
+    return not lost and not counts.get("failed") and not counts.get("errors")
+
+
+def _strip_warc(counts: dict[str, Any]) -> dict[str, Any]:
+    """An extraction batch's counts without its temporary WARC file's own accounting (the scan counted the
+    records; the articles count under archive:ccnews)."""
+    out = dict(counts)
+    out["archive"] = {k: v for k, v in (counts.get("archive") or {}).items() if not k.startswith("warc_")}
+    out["routes"] = {k: v for k, v in (counts.get("routes") or {}).items() if k != "archive:warc"}
+    out["counts"] = {k: v for k, v in (counts.get("counts") or {}).items() if not k.startswith("archive_warc_")}
+    return out
+
+
+def run_engine(config: Config, plan: BackfillPlan, *, engine: str = "local", workers: int = 2,
+               scheduler: str | None = None, run_id: str | None = None, stop: threading.Event | None = None,
+               on_progress: Callable[[dict[str, Any]], None] | None = None,
+               batch_pages: int = EXTRACT_BATCH_PAGES) -> CrawlStats:
+    """A CC-NEWS backfill of the plan's window on an engine; its counts as a backfill child's.
+
+    `on_progress` receives, after each file, {"files_done", "files", "scanned_bytes", "scanned_records",
+    "pages", "elapsed_s"}.
+    """
+    started = time.monotonic()
+    a = config.archive
+    state = BackfillState(config.path(a.state_file))
+    client = ArchiveClient(config.crawl.user_agent, rate=a.cc_data_rate, timeout=a.stream_timeout,
+                           retries=a.slowdown_retries, backoff=a.slowdown_backoff)
+    try:
+        files = ccnews.window_files(client, a.ccnews_url, plan.start, plan.end)
+    except (ArchiveHTTPError, ccnews.CCNewsError) as exc:
+        raise CrawlError(f"CC-NEWS listing: {exc}") from None
+    keys = {f.path: query_key("ccnews", "CC-NEWS", f.path, plan.start, plan.end) for f in files}
+    todo = [f for f in files if not state.is_done(keys[f.path])]
+    log.info("CC-NEWS on engine %s: %d files cover %s..%s, %d finished before", engine, len(files),
+             plan.start.date(), plan.end.date(), len(files) - len(todo))
+    payload = config_payload(config)
+    executor = executor_for(engine, workers, scheduler)
+    totals: dict[str, Any] = {}
+    scanned: list[ScanResult] = []
+    waiting: list[ScanResult] = []  # scanned, their pages not yet sent to extraction
+    extracting: dict[Any, list[ScanResult]] = {}
+
+    finished = 0
+
+    def finish(r: ScanResult) -> None:
+        nonlocal finished
+        state.finish(r.key, records=r.records, bytes=r.bytes, pages=r.candidates, engine=engine)
+        finished += 1
+
+    def extract(results: list[ScanResult]) -> None:
+        pages = [p for r in results for p in r.pages]
+        for r in results:
+            r.pages = []  # sent: the driver need not keep them
+        fut = executor.submit(extract_task, payload, plan.to_dict(), pages, key=f"extract-{results[0].path}")
+        extracting[fut] = results
+
+    def settle(fut: Any) -> None:
+        nonlocal totals
+        results = extracting.pop(fut)
+        try:
+            counts = fut.result()
+        except Exception as exc:  # noqa: BLE001 - the files stay unfinished: read again next run
+            totals = merge_counts(totals, {"errors": [f"extraction of {len(results)} files failed: {exc}"]})
+            return
+        totals = merge_counts(totals, _strip_warc(counts))
+        if _batch_ok(counts):
+            for r in results:
+                finish(r)
+
+    try:
+        scans = [executor.submit(scan_task, ScanJob(f.path, keys[f.path], plan.start, plan.end, payload, plan.topic),
+                                 key=f"scan-{f.path}") for f in todo]
+        for fut in executor.as_completed(scans):
+            if stop is not None and stop.is_set():
+                break
+            r: ScanResult = fut.result()
+            scanned.append(r)
+            log.info("%s: %d records, %.1f MB in %.1fs, %d pages to extract%s", r.path, r.records, r.bytes / 1e6,
+                     r.seconds, len(r.pages), f" ({r.error})" if r.error else "")
+            if r.error:  # unfinished: read again by the next backfill
+                pass
+            elif not r.pages:
+                finish(r)
+            else:
+                waiting.append(r)
+                if sum(len(w.pages) for w in waiting) >= batch_pages:
+                    extract(waiting)
+                    waiting = []
+            if on_progress is not None:
+                on_progress({"files_done": len(scanned), "files": len(todo), "pages": sum(x.candidates for x in scanned),
+                             "scanned_bytes": sum(x.bytes for x in scanned),
+                             "scanned_records": sum(x.records for x in scanned),
+                             "elapsed_s": round(time.monotonic() - started, 1)})
+        if waiting and not (stop is not None and stop.is_set()):
+            extract(waiting)
+        for fut in executor.as_completed(list(extracting)):
+            settle(fut)
+    finally:
+        executor.close()
+    totals = merge_counts(totals, _scan_counts(scanned, len(files), len(files) - len(todo), finished))
+    stats = CrawlStats.from_dict(totals)
+    stats.duration_s = round(time.monotonic() - started, 3)
+    stats.counts["duration_s"] = stats.duration_s
+    return stats
