@@ -66,6 +66,7 @@ class ScanResult:
     candidates: int = 0  # pages that passed the cheap filter
     error: str | None = None
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # of the task's thread: what the scan cost, whatever else the machine runs
 
 
 # -- worker side ---------------------------------------------------------------------------------
@@ -73,10 +74,34 @@ class ScanResult:
 _TOOLS: dict[str, tuple[Config, ArchiveClient, Prefilter]] = {}  # per worker process, by configuration
 
 
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
+HEAP_KEPT = 64 * 1024 * 1024
+
+
+def _keep_heap() -> None:
+    """Let glibc keep freed memory instead of handing it back at once. A Dask nanny starts its workers with
+    MALLOC_TRIM_THRESHOLD_=65536, which also freezes the mmap threshold at 128 KiB: every buffer of a
+    streamed file then costs an mmap, a munmap and its page faults, about 60% more CPU for the same scan
+    (measured: BENCHMARKS.md, "CC-NEWS scan"). A scan holds a few megabytes at a time."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024)
+        libc.mallopt(M_TRIM_THRESHOLD, HEAP_KEPT)
+    except (OSError, AttributeError):  # another C library: its defaults stay
+        pass
+
+
 def _tools(job: ScanJob) -> tuple[Config, ArchiveClient, Prefilter]:
     """The configuration, archive client and cheap filter of a job, built once per worker process."""
     marker = repr((job.config, job.topic))
     if marker not in _TOOLS:
+        if not _TOOLS:
+            _keep_heap()
         config = config_from_payload(job.config)
         topic = config.topic(job.topic)
         a = config.archive
@@ -92,7 +117,7 @@ def scan_task(job: ScanJob) -> ScanResult:
     be read to its end is answered with `error` (its pages are left out: it is read again next run)."""
     config, client, prefilter = _tools(job)
     stats = ccnews.ScanStats()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.thread_time()
     url = ccnews.file_url(config.archive.ccnews_url, job.path)
     result = ScanResult(job.path, job.key)
     try:
@@ -103,7 +128,7 @@ def scan_task(job: ScanJob) -> ScanResult:
         result.pages = []
     result.bytes, result.records, result.dropped = stats.bytes, stats.records, dict(stats.dropped)
     result.candidates = len(result.pages)
-    result.seconds = time.perf_counter() - started
+    result.seconds, result.cpu_seconds = time.perf_counter() - started, time.thread_time() - cpu
     return result
 
 
@@ -123,18 +148,29 @@ def extract_task(config: dict[str, Any], plan: dict[str, Any], pages: list[Archi
 # -- executors -----------------------------------------------------------------------------------
 
 
+class _Deferred:
+    """A task of the local engine: run when its result is first asked for (in the order of as_completed)."""
+
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...]):
+        self.fn, self.args = fn, args
+        self.done: Future = Future()
+
+    def result(self) -> Any:
+        if not self.done.done():
+            try:
+                self.done.set_result(self.fn(*self.args))
+            except Exception as exc:  # noqa: BLE001 - raised to the driver, as a Dask future does
+                self.done.set_exception(exc)
+        return self.done.result()
+
+
 class LocalExecutor:
-    """Runs each task in this process, at once (`--engine local`)."""
+    """Runs each task in this process, one after the other (`--engine local`)."""
 
-    def submit(self, fn: Callable[..., Any], *args: Any, key: str = "") -> Future:
-        future: Future = Future()
-        try:
-            future.set_result(fn(*args))
-        except BaseException as exc:  # noqa: BLE001 - handed to the driver as a dask future would
-            future.set_exception(exc)
-        return future
+    def submit(self, fn: Callable[..., Any], *args: Any, key: str = "") -> _Deferred:
+        return _Deferred(fn, args)
 
-    def as_completed(self, futures: Iterable[Future]) -> Iterator[Future]:
+    def as_completed(self, futures: Iterable[_Deferred]) -> Iterator[_Deferred]:
         yield from futures
 
     def close(self) -> None:
@@ -290,12 +326,16 @@ def run_engine(config: Config, plan: BackfillPlan, *, engine: str = "local", wor
                 finish(r)
 
     try:
-        scans = [executor.submit(scan_task, ScanJob(f.path, keys[f.path], plan.start, plan.end, payload, plan.topic),
-                                 key=f"scan-{f.path}") for f in todo]
+        scans = {executor.submit(scan_task, ScanJob(f.path, keys[f.path], plan.start, plan.end, payload, plan.topic),
+                                 key=f"scan-{f.path}"): f for f in todo}
         for fut in executor.as_completed(scans):
             if stop is not None and stop.is_set():
                 break
-            r: ScanResult = fut.result()
+            try:
+                r: ScanResult = fut.result()
+            except Exception as exc:  # noqa: BLE001 - e.g. Dask gave up after workers died on it: read again next run
+                f = scans[fut]
+                r = ScanResult(f.path, keys[f.path], error=f"{f.path}: task failed: {type(exc).__name__}: {exc}")
             scanned.append(r)
             log.info("%s: %d records, %.1f MB in %.1fs, %d pages to extract%s", r.path, r.records, r.bytes / 1e6,
                      r.seconds, len(r.pages), f" ({r.error})" if r.error else "")

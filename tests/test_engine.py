@@ -7,6 +7,8 @@ Arabic pages among English, off-topic and non-HTML records) are served over HTTP
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime
@@ -26,6 +28,7 @@ from tests.conftest import write_config
 from tests.test_backfill import drop, page_html
 from tests.test_ccnews import AKHBAR, CRIK, END, ROSA, START, at, english_wuzhen, pages_by_kind, wic
 
+REPO = Path(__file__).resolve().parent.parent
 MONTH = "crawl-data/CC-NEWS/2022/11"
 FILES = [f"{MONTH}/CC-NEWS-202211{9 + k:02d}000000-{300 + k:05d}.warc.gz" for k in range(4)]
 COPY = "https://www.wahapress.example/local/338769-copy"  # CRIK's report republished on the same host
@@ -196,3 +199,13 @@ def test_a_worker_killed_midway_is_retried_and_each_article_stored_once(tmp_path
         server.stop()
         thread.join(60)
         drop(store, prefix)
+
+
+def test_engine_options_are_refused_where_they_cannot_apply(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, "http://127.0.0.1:9", new_prefix("eo"))
+    base = [sys.executable, "-m", "jobs.cli", "-c", str(cfg), "backfill", "--from", "2022-11-08", "--to", "2022-11-21"]
+    for extra, message in ((["--archive", "ia", "--engine", "dask"], "--engine runs the CC-NEWS route only"),
+                           (["--archive", "ccnews", "--scheduler", "tcp://127.0.0.1:8786"], "--scheduler needs --engine dask"),
+                           (["--archive", "ccnews", "--engine", "dask", "--workers", "0"], "--workers must be 1 or more")):
+        done = subprocess.run(base + extra, cwd=REPO, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2 and message in done.stderr, (extra, done.stderr[-500:])
