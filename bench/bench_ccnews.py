@@ -6,7 +6,8 @@ data server (jobs/local_commoncrawl.py), in the same run:
   then the same cheap filter (Prefilter.reason: Arabic script, the topic named), in this process;
 - Rasad per worker: crawler.engine.scan_task for each file, in this process (the task a worker runs);
 - Dask 1 and 2 workers: the same tasks on a LocalCluster of that many processes, timed from the first
-  submit to the last result, after each worker ran one warm-up task (a worker's one-off start).
+  submit to the last result, after each worker ran one warm-up task (a worker's one-off start), each
+  right after a bare scan of the same files (the machine's load changes from minute to minute).
 Bare and Rasad alternate, and so do 1 and 2 workers: best of `rounds` each. Extraction of the few pages that pass is not timed here
 (one backfill child per batch of pages: the crawl pipeline section measures that path).
 """
@@ -127,11 +128,15 @@ def bench_ccnews(config: Config, files: int, records: int, rounds: int = 3) -> d
                     warm = [executor.client.submit(scan_task, jobs[0], pure=False, workers=[w]) for w in workers]
                     executor.client.gather(warm)
                     up_s = time.perf_counter() - t
+                    # The bare scan again just before, so that each ratio compares runs under the same load.
+                    t = time.perf_counter()
+                    again = [_bare(u, prefilter) for u in urls]
+                    beside = _rate(sum(c[0] for c in again), sum(c[1] for c in again), time.perf_counter() - t)
                     t = time.perf_counter()
                     futures = [executor.submit(scan_task, j, key=f"scan-{n}-{j.path}") for j in jobs]
                     done = [f.result() for f in executor.as_completed(futures)]
                     run = {**_rate(sum(r.records for r in done), sum(r.bytes for r in done), time.perf_counter() - t),
-                           "start_s": up_s, "cpu": _rate(sum(r.records for r in done), sum(r.bytes for r in done),
+                           "start_s": up_s, "bare": beside, "cpu": _rate(sum(r.records for r in done), sum(r.bytes for r in done),
                                                          sum(r.cpu_seconds for r in done))}
                 finally:
                     executor.close()
