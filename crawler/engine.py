@@ -29,8 +29,8 @@ from typing import Any
 
 from crawler.backfill import BackfillPlan, run_backfill
 from crawler.config import Config
-from crawler.discovery.archives import CCNEWS, ccnews
-from crawler.discovery.archives.commoncrawl import ArchivedPage
+from crawler.discovery.archives import CCINDEX, CCNEWS, ccnews
+from crawler.discovery.archives.commoncrawl import ArchivedPage, CommonCrawlError
 from crawler.discovery.archives.http import ArchiveClient, ArchiveHTTPError
 from crawler.discovery.archives.prefilter import Prefilter
 from crawler.discovery.archives.state import BackfillState, query_key
@@ -53,12 +53,15 @@ class ScanJob:
     end: datetime
     config: dict[str, Any]
     topic: str | None
+    via: str = CCNEWS  # archive:ccnews (a CC-NEWS file) or archive:ccindex (a columnar-index partition)
+    hosts: tuple[str, ...] = ()  # ccindex: the catalogue's hosts, selected whatever their URL words
 
 
 @dataclass
 class ScanResult:
     path: str
     key: str
+    via: str = CCNEWS
     bytes: int = 0
     records: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
@@ -132,7 +135,45 @@ def scan_task(job: ScanJob) -> ScanResult:
     return result
 
 
-def extract_task(config: dict[str, Any], plan: dict[str, Any], pages: list[ArchivedPage]) -> dict[str, Any]:
+def partition_task(job: ScanJob) -> ScanResult:
+    """One partition of the columnar index in this process: its Arabic captures of the window whose URL
+    carries a topic word or whose host is declared (ccindex.query_partition, the Scrapy route's query),
+    each WARC record fetched by byte range. Any failure is answered with `error` and no pages: the
+    partition is read again next run."""
+    from crawler.discovery.archives import ccindex, commoncrawl
+
+    config, client, _ = _tools(job)
+    topic = config.topic(job.topic)
+    a = config.archive
+    started, cpu = time.perf_counter(), time.thread_time()
+    result = ScanResult(job.path, job.key, via=job.via)
+    try:
+        captures = ccindex.query_partition(client, ccnews.file_url(a.ccindex_url, job.path), start=job.start,
+                                           end=job.end, keywords=[*topic.url_keywords, *topic.keywords],
+                                           hosts=job.hosts)
+        for capture in captures:
+            data = client.get(commoncrawl.record_url(a.cc_data_url, capture),
+                              {"Range": commoncrawl.range_header(capture)})
+            result.records += 1
+            result.bytes += len(data)
+            try:
+                page = commoncrawl.parse_record(data, config.crawl.max_response_bytes)
+            except commoncrawl.CommonCrawlError as exc:  # a damaged or too large record: counted, skipped
+                result.dropped[type(exc).__name__] = result.dropped.get(type(exc).__name__, 0) + 1
+                continue
+            if page is None:
+                result.dropped["not_html"] = result.dropped.get("not_html", 0) + 1
+                continue
+            result.pages.append(replace(page, url=capture.url))
+    except (ArchiveHTTPError, ccindex.CCIndexError, commoncrawl.CommonCrawlError) as exc:
+        result.error, result.pages = str(exc), []
+    result.candidates = len(result.pages)
+    result.seconds, result.cpu_seconds = time.perf_counter() - started, time.thread_time() - cpu
+    return result
+
+
+def extract_task(config: dict[str, Any], plan: dict[str, Any], pages: list[ArchivedPage],
+                 via: str = CCNEWS) -> dict[str, Any]:
     """The pages through extraction, language, relevance, compare and store: one backfill child reading them
     from a WARC file in this worker's temporary directory. Returns the child's counts (CrawlStats)."""
     from crawler.discovery.archives.warc import write_pages
@@ -141,7 +182,7 @@ def extract_task(config: dict[str, Any], plan: dict[str, Any], pages: list[Archi
     with tempfile.TemporaryDirectory(prefix="rasad-extract-") as tmp:
         warc = Path(tmp) / "pages.warc.gz"
         write_pages(warc, pages)
-        batch = replace(BackfillPlan.from_dict(plan), archives=[], warc_files=[str(warc)], dated=True, warc_via=CCNEWS)
+        batch = replace(BackfillPlan.from_dict(plan), archives=[], warc_files=[str(warc)], dated=True, warc_via=via)
         return run_backfill(cfg, batch).to_dict()
 
 
@@ -234,22 +275,49 @@ def merge_counts(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _scan_counts(results: list[ScanResult], listed: int, already: int, finished: int) -> dict[str, Any]:
-    """The scans' counts under the keys the route uses (rasad/archive/..., rasad/route/archive:ccnews/...)."""
-    raw: dict[str, float] = {f"rasad/route/{CCNEWS}/listed": listed, "rasad/archive/ccnews_files_finished": finished}
+def _scan_counts(results: list[ScanResult], listed: dict[str, int], already: int,
+                 finished: dict[str, int]) -> dict[str, Any]:
+    """The scans' counts under the keys the routes use (rasad/archive/..., rasad/route/<route>/...)."""
+    raw: dict[str, float] = {f"rasad/route/{via}/listed": n for via, n in listed.items()}
+    for via, n in finished.items():
+        raw[f"rasad/archive/{'ccnews_files' if via == CCNEWS else 'ccindex_partitions'}_finished"] = n
     if already:
         raw["rasad/archive/already_done"] = already
+
+    def add(key: str, n: float) -> None:
+        raw[key] = raw.get(key, 0) + n
+
     for r in results:
-        for k, v in (("scanned_bytes", r.bytes), ("scanned_records", r.records)):
-            raw[f"rasad/archive/{k}"] = raw.get(f"rasad/archive/{k}", 0) + v
+        scanned = "scanned" if r.via == CCNEWS else "ccindex_fetched"
+        add(f"rasad/archive/{scanned}_bytes", r.bytes)
+        add(f"rasad/archive/{scanned}_records", r.records)
         for reason, n in r.dropped.items():
-            raw[f"rasad/archive/ccnews_dropped/{reason}"] = raw.get(f"rasad/archive/ccnews_dropped/{reason}", 0) + n
+            add(f"rasad/archive/{'ccnews' if r.via == CCNEWS else 'ccindex'}_dropped/{reason}", n)
         if r.error:
-            for k in ("rasad/errors/warc_file", f"rasad/route/{CCNEWS}/errors"):
-                raw[k] = raw.get(k, 0) + 1
+            add("rasad/errors/warc_file" if r.via == CCNEWS else "rasad/errors/archive_index", 1)
+            add(f"rasad/route/{r.via}/errors", 1)
     stats = stats_from_scrapy(raw, 0.0).to_dict()
     stats["errors"] = [f"{r.error} (read again by the next backfill)" for r in results if r.error]
     return stats
+
+
+def _units(config: Config, plan: BackfillPlan, client: ArchiveClient, payload: dict[str, Any]) -> list[ScanJob]:
+    """The plan's units of work: the window's CC-NEWS files, and the columnar index's partitions."""
+    from crawler.discovery.archives import ccindex
+    from crawler.run import select_sources
+
+    a = config.archive
+    jobs: list[ScanJob] = []
+    if "ccnews" in plan.archives:
+        for f in ccnews.window_files(client, a.ccnews_url, plan.start, plan.end):
+            jobs.append(ScanJob(f.path, query_key("ccnews", "CC-NEWS", f.path, plan.start, plan.end), plan.start,
+                                plan.end, payload, plan.topic))
+    if "ccindex" in plan.archives:
+        hosts = tuple(ccindex.source_hosts(select_sources(config, plan.source_names)))
+        for crawl_id, path in ccindex.window_partitions(client, a.cc_index_url, a.ccindex_url, plan.start, plan.end):
+            jobs.append(ScanJob(path, query_key("ccindex", crawl_id, path, plan.start, plan.end), plan.start, plan.end,
+                                payload, plan.topic, via=CCINDEX, hosts=hosts))
+    return jobs
 
 
 def _batch_ok(counts: dict[str, Any]) -> bool:
@@ -283,33 +351,32 @@ def run_engine(config: Config, plan: BackfillPlan, *, engine: str = "local", wor
     state = BackfillState(config.path(a.state_file))
     client = ArchiveClient(config.crawl.user_agent, rate=a.cc_data_rate, timeout=a.stream_timeout,
                            retries=a.slowdown_retries, backoff=a.slowdown_backoff)
-    try:
-        files = ccnews.window_files(client, a.ccnews_url, plan.start, plan.end)
-    except (ArchiveHTTPError, ccnews.CCNewsError) as exc:
-        raise CrawlError(f"CC-NEWS listing: {exc}") from None
-    keys = {f.path: query_key("ccnews", "CC-NEWS", f.path, plan.start, plan.end) for f in files}
-    todo = [f for f in files if not state.is_done(keys[f.path])]
-    log.info("CC-NEWS on engine %s: %d files cover %s..%s, %d finished before", engine, len(files),
-             plan.start.date(), plan.end.date(), len(files) - len(todo))
     payload = config_payload(config)
+    try:
+        jobs = _units(config, plan, client, payload)
+    except (ArchiveHTTPError, ccnews.CCNewsError, CommonCrawlError, OSError) as exc:
+        raise CrawlError(f"archive listing: {exc}") from None
+    todo = [j for j in jobs if not state.is_done(j.key)]
+    log.info("engine %s: %d files and partitions cover %s..%s, %d finished before", engine, len(jobs),
+             plan.start.date(), plan.end.date(), len(jobs) - len(todo))
     executor = executor_for(engine, workers, scheduler)
     totals: dict[str, Any] = {}
     scanned: list[ScanResult] = []
-    waiting: list[ScanResult] = []  # scanned, their pages not yet sent to extraction
+    waiting: dict[str, list[ScanResult]] = {}  # per route: scanned, their pages not yet sent to extraction
     extracting: dict[Any, list[ScanResult]] = {}
 
-    finished = 0
+    finished: dict[str, int] = dict.fromkeys((j.via for j in jobs), 0)
 
     def finish(r: ScanResult) -> None:
-        nonlocal finished
         state.finish(r.key, records=r.records, bytes=r.bytes, pages=r.candidates, engine=engine)
-        finished += 1
+        finished[r.via] += 1
 
     def extract(results: list[ScanResult]) -> None:
         pages = [p for r in results for p in r.pages]
         for r in results:
             r.pages = []  # sent: the driver need not keep them
-        fut = executor.submit(extract_task, payload, plan.to_dict(), pages, key=f"extract-{results[0].path}")
+        fut = executor.submit(extract_task, payload, plan.to_dict(), pages, results[0].via,
+                              key=f"extract-{results[0].path}")
         extracting[fut] = results
 
     def settle(fut: Any) -> None:
@@ -326,16 +393,16 @@ def run_engine(config: Config, plan: BackfillPlan, *, engine: str = "local", wor
                 finish(r)
 
     try:
-        scans = {executor.submit(scan_task, ScanJob(f.path, keys[f.path], plan.start, plan.end, payload, plan.topic),
-                                 key=f"scan-{f.path}"): f for f in todo}
+        scans = {executor.submit(scan_task if j.via == CCNEWS else partition_task, j, key=f"scan-{j.path}"): j
+                 for j in todo}
         for fut in executor.as_completed(scans):
             if stop is not None and stop.is_set():
                 break
             try:
                 r: ScanResult = fut.result()
             except Exception as exc:  # noqa: BLE001 - e.g. Dask gave up after workers died on it: read again next run
-                f = scans[fut]
-                r = ScanResult(f.path, keys[f.path], error=f"{f.path}: task failed: {type(exc).__name__}: {exc}")
+                j = scans[fut]
+                r = ScanResult(j.path, j.key, via=j.via, error=f"{j.path}: task failed: {type(exc).__name__}: {exc}")
             scanned.append(r)
             log.info("%s: %d records, %.1f MB in %.1fs, %d pages to extract%s", r.path, r.records, r.bytes / 1e6,
                      r.seconds, len(r.pages), f" ({r.error})" if r.error else "")
@@ -344,22 +411,24 @@ def run_engine(config: Config, plan: BackfillPlan, *, engine: str = "local", wor
             elif not r.pages:
                 finish(r)
             else:
-                waiting.append(r)
-                if sum(len(w.pages) for w in waiting) >= batch_pages:
-                    extract(waiting)
-                    waiting = []
+                batch = waiting.setdefault(r.via, [])
+                batch.append(r)
+                if sum(len(w.pages) for w in batch) >= batch_pages:
+                    extract(waiting.pop(r.via))
             if on_progress is not None:
                 on_progress({"files_done": len(scanned), "files": len(todo), "pages": sum(x.candidates for x in scanned),
                              "scanned_bytes": sum(x.bytes for x in scanned),
                              "scanned_records": sum(x.records for x in scanned),
                              "elapsed_s": round(time.monotonic() - started, 1)})
-        if waiting and not (stop is not None and stop.is_set()):
-            extract(waiting)
+        if not (stop is not None and stop.is_set()):
+            for batch in waiting.values():
+                extract(batch)
         for fut in executor.as_completed(list(extracting)):
             settle(fut)
     finally:
         executor.close()
-    totals = merge_counts(totals, _scan_counts(scanned, len(files), len(files) - len(todo), finished))
+    listed = {via: sum(1 for j in jobs if j.via == via) for via in {j.via for j in jobs}}
+    totals = merge_counts(totals, _scan_counts(scanned, listed, len(jobs) - len(todo), finished))
     stats = CrawlStats.from_dict(totals)
     stats.duration_s = round(time.monotonic() - started, 3)
     stats.counts["duration_s"] = stats.duration_s

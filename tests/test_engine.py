@@ -26,7 +26,20 @@ from jobs.local_archive import ArchivedPage
 from jobs.local_commoncrawl import LocalCommonCrawl, write_listing, write_records
 from tests.conftest import write_config
 from tests.test_backfill import drop, page_html
-from tests.test_ccnews import AKHBAR, CRIK, END, ROSA, START, at, english_wuzhen, pages_by_kind, wic
+from tests.test_ccnews import (
+    AKHBAR,
+    CRIK,
+    END,
+    KEYWORD_URL,
+    LATIN_URL,
+    ROSA,
+    START,
+    at,
+    build_index,
+    english_wuzhen,
+    pages_by_kind,
+    wic,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 MONTH = "crawl-data/CC-NEWS/2022/11"
@@ -64,6 +77,10 @@ download_delay = 0
 
 [archive]
 ccnews_url = "{server.url}"
+ccindex_url = "{server.url}"
+cc_index_url = "{server.url}collinfo.json"
+cc_data_url = "{server.url}"
+cc_index_rate = 0
 cc_data_rate = 0
 stream_timeout = 120
 state_file = "{tmp / 'backfill-state.json'}"
@@ -75,8 +92,8 @@ def stored(store: Store, prefix: str) -> dict[str, dict]:
     return {d["url"]: d for d in store.scan("articles")}
 
 
-def run(config: Config, engine: dict[str, Any]) -> dict[str, Any]:
-    plan = plan_backfill(config, start=START, end=END, topic="wic-2020", archives=["ccnews"], warc_files=None,
+def run(config: Config, engine: dict[str, Any], archives: tuple[str, ...] = ("ccnews",)) -> dict[str, Any]:
+    plan = plan_backfill(config, start=START, end=END, topic="wic-2020", archives=list(archives), warc_files=None,
                          source_names=None)
     return tasks.backfill(config, plan, engine=engine)
 
@@ -204,8 +221,33 @@ def test_a_worker_killed_midway_is_retried_and_each_article_stored_once(tmp_path
 def test_engine_options_are_refused_where_they_cannot_apply(tmp_path: Path) -> None:
     cfg = write_config(tmp_path, "http://127.0.0.1:9", new_prefix("eo"))
     base = [sys.executable, "-m", "jobs.cli", "-c", str(cfg), "backfill", "--from", "2022-11-08", "--to", "2022-11-21"]
-    for extra, message in ((["--archive", "ia", "--engine", "dask"], "--engine runs the CC-NEWS route only"),
+    for extra, message in ((["--archive", "ia", "--engine", "dask"], "--engine runs the CC-NEWS and columnar-index routes only"),
                            (["--archive", "ccnews", "--scheduler", "tcp://127.0.0.1:8786"], "--scheduler needs --engine dask"),
                            (["--archive", "ccnews", "--engine", "dask", "--workers", "0"], "--workers must be 1 or more")):
         done = subprocess.run(base + extra, cwd=REPO, capture_output=True, text=True, timeout=60)
         assert done.returncode == 2 and message in done.stderr, (extra, done.stderr[-500:])
+
+
+def test_columnar_index_partitions_run_as_tasks_too(tmp_path: Path, es_url: str) -> None:
+    """`--archive ccindex --engine local`: one Parquet partition a task (the route's own query), its captures
+    fetched by byte range in the task, stored through the same extraction batch; a re-run reads nothing."""
+    layout = build_index(tmp_path / "data")
+    server = LocalCommonCrawl(tmp_path / "data").start()
+    prefix = new_prefix("ei")
+    config = engine_config(tmp_path, es_url, prefix, server)
+    store = Store(config)
+    try:
+        first = run(config, {"engine": "local"}, archives=("ccindex",))
+        docs = stored(store, prefix)
+        assert set(docs) == {KEYWORD_URL, LATIN_URL, ROSA}
+        assert all(d["discovered_via"] == "archive:ccindex" for d in docs.values())
+        records = [r for p, r in server.requests if p == f"/{layout['warc']}"]
+        assert len(records) == 3 and all(r.startswith("bytes=") for r in records)
+        assert first["counts"]["archive_ccindex_partitions_finished"] == 1 and first["status"] == "ok"
+        seen = len(server.requests)
+        second = run(config, {"engine": "local"}, archives=("ccindex",))
+        assert not any(p.endswith(".parquet") or p == f"/{layout['warc']}" for p, _ in server.requests[seen:])
+        assert second["counts"]["archive_already_done"] == 1
+    finally:
+        server.stop()
+        drop(store, prefix)

@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--engine", choices=["local", "dask"],
                    help="scan CC-NEWS files as tasks on an engine: local = one after the other in this process, "
                         "dask = Dask distributed (a local pool of --workers processes, or the cluster at --scheduler); "
-                        "with --archive ccnews only")
+                        "with --archive ccnews and/or ccindex only")
     p.add_argument("--workers", type=int, default=2, metavar="N", help="local Dask worker processes (default 2)")
     p.add_argument("--scheduler", metavar="ADDR", help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
     p.add_argument("--warc", action="append", dest="warcs", metavar="FILE", help="a local WARC file, gzip or not (repeatable)")
@@ -111,8 +111,9 @@ def engine_options(args: argparse.Namespace, archives: list[str], warcs: bool) -
         if args.scheduler:
             return "--scheduler needs --engine dask"
         return None
-    if archives != ["ccnews"] or warcs:
-        return f"--engine runs the CC-NEWS route only: give --archive ccnews alone (got {','.join(archives) or 'none'})"
+    if not archives or set(archives) - {"ccnews", "ccindex"} or warcs:
+        return ("--engine runs the CC-NEWS and columnar-index routes only: give --archive ccnews and/or --archive "
+                f"ccindex, no --warc (got {','.join(archives) or 'none'})")
     if args.workers < 1:
         return f"--workers must be 1 or more (got {args.workers})"
     if args.scheduler and args.engine != "dask":
