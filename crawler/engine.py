@@ -1,7 +1,8 @@
-"""CC-NEWS backfills on an engine: one process (`local`) or Dask distributed (a local pool or a cluster).
+"""Common Crawl backfills on an engine: one process (`local`) or Dask distributed (a local pool or a cluster).
 
-The unit of work is one CC-NEWS file. Its task (`scan_task`) runs inside the worker process, without
-Scrapy: it streams the file through the route's own scan (crawler.discovery.archives.ccnews.scan_file:
+The unit of work is one CC-NEWS file, or one partition of the columnar index (`partition_task`: the
+route's own Parquet query, then each capture's record by byte range). A file's task (`scan_task`) runs
+inside the worker process, without Scrapy: it streams the file through the route's own scan (crawler.discovery.archives.ccnews.scan_file:
 response, HTML, window, Arabic, topic), the byte-heavy part, and returns the few pages that passed with
 the file's counts. Those pages then go, several files' worth at once, to an extraction task on a
 worker (`extract_task`): one backfill child (crawler.backfill, the same spider and pipelines as every
@@ -341,7 +342,8 @@ def run_engine(config: Config, plan: BackfillPlan, *, engine: str = "local", wor
                scheduler: str | None = None, run_id: str | None = None, stop: threading.Event | None = None,
                on_progress: Callable[[dict[str, Any]], None] | None = None,
                batch_pages: int = EXTRACT_BATCH_PAGES) -> CrawlStats:
-    """A CC-NEWS backfill of the plan's window on an engine; its counts as a backfill child's.
+    """A CC-NEWS and/or columnar-index backfill of the plan's window on an engine; its counts as a backfill
+    child's.
 
     `on_progress` receives, after each file, {"files_done", "files", "scanned_bytes", "scanned_records",
     "pages", "elapsed_s"}.
