@@ -54,6 +54,9 @@ class BackfillPlan:
     source_names: list[str] | None = None
     topic: str | None = None
     dated: bool = True  # --from/--to given: WARC files are read for that window only, else whole
+    # The route the WARC files' articles are counted under: archive:warc, or archive:ccnews for the pages a
+    # scan engine (crawler.engine) picked out of CC-NEWS files.
+    warc_via: str = "archive:warc"
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -154,7 +157,7 @@ def backfill_in_process(config: Config, plan: BackfillPlan, *, run_id: str | Non
     failures: list[str] = []
     done = process.crawl(
         crawler, sources=sources, catalog=catalog(config), since=plan.start, until=plan.end, archives=plan.archives,
-        warc_files=plan.warc_files, warc_window=plan.dated, archive=config.archive,
+        warc_files=plan.warc_files, warc_window=plan.dated, warc_via=plan.warc_via, archive=config.archive,
         url_keywords=[*topic.url_keywords, *topic.keywords], state_path=str(config.path(config.archive.state_file)),
         queries=topic.queries, known=known, run_id=run_id,
     )

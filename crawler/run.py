@@ -285,6 +285,16 @@ def crawl_in_process(
     return stats
 
 
+def config_payload(config: Config) -> dict[str, Any]:
+    """The configuration as JSON for a child process or a remote worker (secrets left out)."""
+    return _config_payload(config)
+
+
+def config_from_payload(data: dict[str, Any]) -> Config:
+    """The Config of `config_payload`, secrets from this process's environment (ES_PASSWORD)."""
+    return _config_from_payload(data)
+
+
 def _config_payload(config: Config) -> dict[str, Any]:
     # Secrets are dumped masked; the child reads them from its (inherited) environment instead.
     return config.model_dump(mode="json", exclude={"elasticsearch": {"password"}, "smtp": {"password"},

@@ -261,8 +261,12 @@ def crawl(
 
 
 def backfill(config: Config, plan: Any, trigger: str = "manual",
-             on_progress: ProgressCallback | None = None) -> dict[str, Any]:
-    """One archive backfill (crawler.backfill.BackfillPlan) under the run lock, with its run record."""
+             on_progress: ProgressCallback | None = None, engine: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One archive backfill (crawler.backfill.BackfillPlan) under the run lock, with its run record.
+
+    `engine` ({"engine": "local"|"dask", "workers": N, "scheduler": ADDR}): CC-NEWS scanned on that engine
+    (crawler.engine) instead of inside one Scrapy process; `on_progress` then receives its per-file snapshots.
+    """
     from crawler.backfill import run_backfill  # late: pulls in Scrapy
 
     with run_lock(config, cancel=STOP):
@@ -270,7 +274,12 @@ def backfill(config: Config, plan: Any, trigger: str = "manual",
         replayed = _replay(store)
         with track_run(store, "backfill", trigger) as run:
             run.count("spool_replayed", replayed)
-            stats = run_backfill(config, plan, run_id=run.run_id, stop=STOP, on_progress=on_progress)
+            if engine:
+                from crawler.engine import run_engine  # late: pulls in Dask
+
+                stats = run_engine(config, plan, run_id=run.run_id, stop=STOP, on_progress=on_progress, **engine)
+            else:
+                stats = run_backfill(config, plan, run_id=run.run_id, stop=STOP, on_progress=on_progress)
             counts, errors = _stats_counts(stats)
             run.add_counts(counts)
             routes = [f"archive:{a}" for a in plan.archives] + (["archive:warc"] if plan.warc_files else [])

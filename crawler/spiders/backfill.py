@@ -52,6 +52,7 @@ class BackfillSpider(CommonCrawlRoutes, NewsSpider):
         archives: "ia" and/or "cc".
         warc_files: local WARC files read without network.
         warc_window: whether --from/--to were given (WARC files are read whole otherwise).
+        warc_via: the route the WARC files' articles count under (archive:ccnews for a scan engine's pages).
         archive: the `[archive]` configuration (endpoints, limits).
         url_keywords: words an archived address's slug may carry (with the topic's keywords).
         state_path: the file of finished archive queries.
@@ -60,13 +61,14 @@ class BackfillSpider(CommonCrawlRoutes, NewsSpider):
     name = "backfill"
 
     def __init__(self, sources: Iterable[Any], since: datetime, *, until: datetime, archives: Iterable[str] = (),
-                 warc_files: Iterable[str] = (), warc_window: bool = False, archive: ArchiveConfig | None = None,
+                 warc_files: Iterable[str] = (), warc_window: bool = False, warc_via: str = WARC, archive: ArchiveConfig | None = None,
                  url_keywords: Iterable[str] = (), state_path: str = "var/backfill-state.json", **kwargs: Any):
         super().__init__(sources, since, **kwargs)
         self.until = until
         self.archives = list(archives)
         self.warc_files = list(warc_files)
         self.warc_window = warc_window
+        self.warc_via = warc_via
         self.archive = archive or ArchiveConfig()
         self.forms = keyword_forms(url_keywords)
         self.state = BackfillState(state_path)
@@ -200,13 +202,13 @@ class BackfillSpider(CommonCrawlRoutes, NewsSpider):
                 continue
             self.requested.add(c)
             self._inc("discovered", name)
-            self._inc(f"discovered_via/{WARC}")
-            meta = {"rasad_source": name, "rasad_page": "article", "rasad_via": WARC, "rasad_original_url": page.url,
+            self._inc(f"discovered_via/{self.warc_via}")
+            meta = {"rasad_source": name, "rasad_page": "article", "rasad_via": self.warc_via, "rasad_original_url": page.url,
                     "rasad_captured_at": page.captured_at.isoformat() if page.captured_at else None}
             request = scrapy.Request(page.url, meta=meta)
             response = HtmlResponse(url=page.url, body=page.body, request=request,
                                     headers={"Content-Type": page.content_type})
-            articles = await self.parse_article(response, name, WARC, now_iso())
+            articles = await self.parse_article(response, name, self.warc_via, now_iso())
             if not articles:
                 self._warc_outcome("failed", "extraction")
             for article in articles:

@@ -76,18 +76,8 @@ class CommonCrawlRoutes:
     # -- CC-NEWS ---------------------------------------------------------------------------------
 
     def _ccnews_files(self) -> list[ccnews.NewsFile]:
-        """In a thread: the files of the window from the monthly listings (a month not published is skipped)."""
-        files: list[ccnews.NewsFile] = []
-        for month in ccnews.months(self.since, self.until):
-            url = ccnews.listing_url(self.archive.ccnews_url, month)
-            try:
-                files.extend(ccnews.parse_listing(self.cc_client.get(url), url))
-            except ArchiveHTTPError as exc:
-                if exc.status in (403, 404):  # before 2016-08 or not yet published: no such month
-                    log.info("%s: no CC-NEWS listing (%s)", url, exc)
-                    continue
-                raise
-        return ccnews.select_files(files, self.since, self.until)
+        """In a thread: the files of the window from the monthly listings."""
+        return ccnews.window_files(self.cc_client, self.archive.ccnews_url, self.since, self.until)
 
     async def ccnews_articles(self) -> AsyncIterator[Article]:
         """Articles of the window's CC-NEWS files, file by file."""
@@ -262,23 +252,11 @@ class CommonCrawlRoutes:
 
     def _ccindex_partitions(self) -> list[tuple[str, str]]:
         """In a thread: (crawl, partition path) of every crawl overlapping the window."""
-        crawls = commoncrawl.overlapping(commoncrawl.parse_collinfo(self.cc_client.get(self.archive.cc_index_url)),
+        return ccindex.window_partitions(self.cc_client, self.archive.cc_index_url, self.archive.ccindex_url,
                                          self.since, self.until)
-        log.info("columnar index: %d crawls overlap %s..%s: %s", len(crawls), self.since.date(), self.until.date(),
-                 ", ".join(c.id for c in crawls) or "none")
-        out = []
-        for crawl in crawls:
-            url = ccindex.partitions_url(self.archive.ccindex_url, crawl.id)
-            out.extend((crawl.id, p) for p in ccindex.parse_partitions(self.cc_client.get(url), url))
-        return out
 
     def _ccindex_hosts(self) -> list[str]:
-        hosts: set[str] = set()
-        for src in self.sources:
-            for d in (urlsplit(src.base_url).hostname, *src.domains):
-                if d:
-                    hosts.update((d, f"www.{d}") if not d.startswith("www.") else (d, d[4:]))
-        return sorted(hosts)
+        return ccindex.source_hosts(self.sources)
 
     async def ccindex_requests(self) -> AsyncIterator[scrapy.Request]:
         """Byte-range requests for the Arabic captures the index lists, partition by partition."""

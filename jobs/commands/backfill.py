@@ -39,6 +39,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="ia = Internet Archive Wayback Machine, cc = Common Crawl's CDX index, ccnews = CC-NEWS files "
                         "streamed whole (any host), ccindex = Common Crawl's columnar index by language and URL words "
                         "(repeatable; default: archive.archives)")
+    p.add_argument("--engine", choices=["local", "dask"],
+                   help="scan CC-NEWS files as tasks on an engine: local = one after the other in this process, "
+                        "dask = Dask distributed (a local pool of --workers processes, or the cluster at --scheduler); "
+                        "with --archive ccnews and/or ccindex only")
+    p.add_argument("--workers", type=int, default=2, metavar="N", help="local Dask worker processes (default 2)")
+    p.add_argument("--scheduler", metavar="ADDR", help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
     p.add_argument("--warc", action="append", dest="warcs", metavar="FILE", help="a local WARC file, gzip or not (repeatable)")
     p.set_defaults(func=run)
 
@@ -71,10 +77,17 @@ def run(args: argparse.Namespace, config: Config) -> int:
     except ConfigError as exc:
         print(f"rasad backfill: {exc}", file=sys.stderr)
         return 2
+    engine = engine_options(args, plan.archives, bool(plan.warc_files))
+    if isinstance(engine, str):
+        print(f"rasad backfill: {engine}", file=sys.stderr)
+        return 2
     tasks.install_signal_handlers()
     try:
-        with CrawlProgress("backfill") as progress:
-            result = tasks.backfill(config, plan, on_progress=progress.update)
+        if engine:
+            result = tasks.backfill(config, plan, on_progress=engine_progress, engine=engine)
+        else:
+            with CrawlProgress("backfill") as progress:
+                result = tasks.backfill(config, plan, on_progress=progress.update)
     except LockHeld as exc:
         print(f"rasad backfill: {exc}; try again later", file=sys.stderr)
         return EX_TEMPFAIL
@@ -97,6 +110,32 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
 
 MAX_ERRORS_SHOWN = 10
+
+
+def engine_options(args: argparse.Namespace, archives: list[str], warcs: bool) -> dict | str | None:
+    """The engine's options, None without --engine, or why they cannot be used (a message)."""
+    if not args.engine:
+        if args.scheduler:
+            return "--scheduler needs --engine dask"
+        return None
+    if not archives or set(archives) - {"ccnews", "ccindex"} or warcs:
+        return ("--engine runs the CC-NEWS and columnar-index routes only: give --archive ccnews and/or --archive "
+                f"ccindex, no --warc (got {','.join(archives) or 'none'})")
+    if args.workers < 1:
+        return f"--workers must be 1 or more (got {args.workers})"
+    if args.scheduler and args.engine != "dask":
+        return "--scheduler needs --engine dask"
+    return {"engine": args.engine, "workers": args.workers, "scheduler": args.scheduler}
+
+
+def engine_progress(snapshot: dict) -> None:
+    """One line per file scanned: files, bytes and records so far, and the rate."""
+    elapsed = snapshot.get("elapsed_s") or 0.0
+    mb = snapshot.get("scanned_bytes", 0) / 1e6
+    rate = f", {mb / elapsed:.1f} MB/s" if elapsed else ""
+    print(f"CC-NEWS: {snapshot['files_done']}/{snapshot['files']} files, {mb:.1f} MB, "
+          f"{snapshot.get('scanned_records', 0)} records, {snapshot.get('pages', 0)} pages to extract{rate}",
+          file=sys.stderr, flush=True)
 
 
 def summary(result: dict, outlets: bool = True) -> str:

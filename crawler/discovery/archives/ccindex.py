@@ -18,16 +18,20 @@ through `RangeFile`, a seekable file over the archive client (one request at a t
 from __future__ import annotations
 
 import io
+import logging
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from urllib.parse import quote
+from typing import Any
+from urllib.parse import quote, urlsplit
 
 from crawler.discovery.archives.captures import Capture, cdx_timestamp
 from crawler.discovery.archives.commoncrawl import CommonCrawlError, listed_paths
 from crawler.discovery.archives.filters import SEPARATORS
 from crawler.discovery.archives.http import ArchiveClient, ArchiveHTTPError
 from crawler.text.arabic import normalize
+
+log = logging.getLogger(__name__)
 
 COLUMNS = ["url", "fetch_time", "fetch_status", "content_mime_detected", "content_digest", "warc_filename",
            "warc_record_offset", "warc_record_length"]
@@ -150,3 +154,29 @@ def query_partition(client: ArchiveClient, url: str, *, start: datetime, end: da
                            mime="text/html", status="200", filename=row["warc_filename"],
                            offset=int(row["warc_record_offset"]), length=int(row["warc_record_length"])))
     return out
+
+
+def window_partitions(client: ArchiveClient, collinfo_url: str, base: str, start: datetime,
+                      end: datetime) -> list[tuple[str, str]]:
+    """(crawl, partition path) of every crawl whose dates overlap the window (collinfo.json, then each
+    crawl's cc-index-table.paths.gz)."""
+    from crawler.discovery.archives import commoncrawl
+
+    crawls = commoncrawl.overlapping(commoncrawl.parse_collinfo(client.get(collinfo_url)), start, end)
+    log.info("columnar index: %d crawls overlap %s..%s: %s", len(crawls), start.date(), end.date(),
+             ", ".join(c.id for c in crawls) or "none")
+    out = []
+    for crawl in crawls:
+        url = partitions_url(base, crawl.id)
+        out.extend((crawl.id, p) for p in parse_partitions(client.get(url), url))
+    return out
+
+
+def source_hosts(sources: Iterable[Any]) -> list[str]:
+    """The host names of the catalogue's outlets, with and without `www.` (the index's url_host_name)."""
+    hosts: set[str] = set()
+    for src in sources:
+        for d in (urlsplit(src.base_url).hostname, *src.domains):
+            if d:
+                hosts.update((d, f"www.{d}") if not d.startswith("www.") else (d, d[4:]))
+    return sorted(hosts)

@@ -6,27 +6,30 @@ of about 1 GB. There is no URL index: every record of a file must be read. A fil
 crawled from its timestamp until the next file's, so the file just before the window is read too.
 
 The unit of work is one file: `scan_file` is a plain function (no Scrapy, no Elasticsearch) that
-streams one file over HTTP through warcio, never holding more than one record, drops records on their
+streams one file over HTTP through fastwarc, never holding more than one record, drops records on their
 bytes (crawler.discovery.archives.prefilter) and yields the pages worth extracting. The backfill's
-spider runs it in a thread and hands each page to the crawl's article callback; a process pool or a
-cluster could call it the same way.
+spider runs it in a thread and hands each page to the crawl's article callback; the scan engine
+(crawler.engine) calls it the same way in one process, a local pool or a Dask cluster.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import IO
+from typing import IO, Any
 
-from warcio.archiveiterator import ArchiveIterator
+from fastwarc.warc import ArchiveIterator, WarcRecordType
 
 from crawler.discovery.archives.commoncrawl import ArchivedPage, CommonCrawlError, listed_paths
-from crawler.discovery.archives.http import ArchiveClient
+from crawler.discovery.archives.http import ArchiveClient, ArchiveHTTPError
 from crawler.discovery.archives.prefilter import Prefilter
 
+log = logging.getLogger(__name__)
 FILE_NAME = re.compile(r"CC-NEWS-(\d{14})-(\d{5})\.warc(?:\.gz)?$")
 MAX_RECORD_BYTES = 4 * 1024 * 1024  # larger payloads are no news article (video, archives): skipped unread
 
@@ -95,100 +98,142 @@ def select_files(files: list[NewsFile], start: datetime, end: datetime) -> list[
     return before[-1:] + inside
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
 class _Counting:
-    """A read-only stream that counts the bytes read through it."""
+    """The compressed stream as fastwarc reads it: bytes counted, and the bytes since the start of the
+    last record kept, so that the end of the file can be checked (fastwarc stops silently at a cut gzip
+    member and yields the record cut short as if it were whole)."""
 
     def __init__(self, raw: IO[bytes], stats: ScanStats):
         self.raw, self.stats = raw, stats
+        # What has arrived, not a full buffer: a record is judged as soon as its bytes are in, not when the
+        # next 64 KiB are (a slow or stalled server would otherwise hold pages already received).
+        self._read = getattr(raw, "read1", raw.read)
+        self.first = stats.bytes
+        self.pos = 0  # bytes read so far
+        self.kept: list[tuple[int, bytes]] = []  # (offset, chunk) from the last record's start on
+
+    def tell(self) -> int:
+        return self.pos
 
     def read(self, size: int = -1) -> bytes:
-        data = self.raw.read(size)
-        self.stats.bytes += len(data)
+        data = self._read(size)
+        if data:
+            self.kept.append((self.pos, data))
+            self.pos += len(data)
+            self.stats.bytes += len(data)
         return data
 
-    def readline(self, size: int = -1) -> bytes:
-        data = self.raw.readline(size)
-        self.stats.bytes += len(data)
-        return data
+    def record_at(self, offset: int) -> None:
+        """A record starts at `offset`: the chunks wholly before it are no longer needed."""
+        while len(self.kept) > 1 and self.kept[1][0] <= offset:
+            self.kept.pop(0)
+
+    def tail(self, offset: int) -> bytes:
+        return b"".join(chunk for _, chunk in self.kept)[max(0, offset - self.kept[0][0]):] if self.kept else b""
 
 
-class _CheckedIterator(ArchiveIterator):
-    """warcio's iterator, noting whether the last gzip member ended: warcio stops silently on a cut file."""
+def check_gzip_tail(data: bytes) -> str | None:
+    """Why gzip members from a member's start to the end of a stream are not whole, or None when they are."""
+    if not data.startswith(GZIP_MAGIC):
+        return None  # an uncompressed stream: the connection's length check covers a cut
+    while data:
+        inflater = zlib.decompressobj(31)
+        try:
+            inflater.decompress(data)
+        except zlib.error as exc:
+            return f"damaged gzip member ({exc})"
+        if not inflater.eof:
+            return "gzip member unfinished"
+        data = inflater.unused_data
+    return None
 
-    complete = True
 
-    def close(self) -> None:
-        decompressor = getattr(self.reader, "decompressor", None) if self.reader else None
-        if decompressor is not None and not getattr(decompressor, "eof", True):
-            self.complete = False
-        super().close()
+def window_files(client: ArchiveClient, base: str, start: datetime, end: datetime) -> list[NewsFile]:
+    """The files whose records may lie in the window, from the monthly listings (a month not published,
+    answered 403 or 404, is skipped). ArchiveHTTPError or CCNewsError when a listing cannot be read."""
+    files: list[NewsFile] = []
+    for month in months(start, end):
+        url = listing_url(base, month)
+        try:
+            files.extend(parse_listing(client.get(url), url))
+        except ArchiveHTTPError as exc:
+            if exc.status in (403, 404):  # before 2016-08 or not yet published: no such month
+                log.info("%s: no CC-NEWS listing (%s)", url, exc)
+                continue
+            raise
+    return select_files(files, start, end)
 
 
 def scan_stream(stream: IO[bytes], prefilter: Prefilter, start: datetime | None, end: datetime | None,
                 stats: ScanStats, name: str, max_record_bytes: int = MAX_RECORD_BYTES) -> Iterator[ArchivedPage]:
     """The pages of a WARC stream worth extracting: response records answered 200 with HTML, inside the
-    window, in Arabic and naming the topic. A damaged stream raises CCNewsError naming the offset."""
+    window, in Arabic and naming the topic. A damaged or cut stream raises CCNewsError naming the offset.
+
+    fastwarc parses and inflates the records (the byte-heavy part, in native code). A record counts only
+    once the next one began, or, for the last, once its gzip members were inflated again here and found
+    whole: fastwarc yields the record cut short at the end of a cut file as if it were whole."""
     counted = _Counting(stream, stats)
-    first = stats.bytes
-    records = _CheckedIterator(counted)
+    last = 0
+    held: tuple[str | None, ArchivedPage | None] | None = None  # the last record's verdict, not yet counted
     try:
-        for record in records:
-            stats.records += 1
-            page = _page(record, start, end, stats, max_record_bytes)
-            # The rest of the payload, read here so that a record cut short is seen (warcio would skip it).
-            while record.raw_stream.read(1024 * 1024):
-                pass
-            if record.raw_stream.limit > 0:
-                raise CCNewsError(f"{name}: record {stats.records} cut short at byte {stats.bytes - first}")
-            if page is None:
-                continue
-            reason = prefilter.reason(page.url, page.body, page.content_type)
-            if reason:
-                stats.dropped[reason] += 1
-                continue
-            stats.pages += 1
-            yield page
+        for record in ArchiveIterator(counted, parse_http=True, auto_decode="all"):
+            if held is not None:
+                yield from _count(held, stats)
+            last = record.stream_pos
+            counted.record_at(last)
+            held = _judge(record, prefilter, start, end, max_record_bytes)
+        while counted.read(1024 * 1024):  # whatever fastwarc left unread (an empty stream: nothing)
+            pass
     except CCNewsError:
         raise
-    except Exception as exc:  # noqa: BLE001 - warcio and zlib raise several kinds on a damaged stream
-        raise CCNewsError(f"{name}: damaged at byte {stats.bytes - first} after {stats.records} records: {exc}") \
-            from None
-    if not records.complete and stats.bytes > first:  # an empty stream is an empty file, not a cut one
-        raise CCNewsError(f"{name}: cut off at byte {stats.bytes - first} after {stats.records} records")
+    except Exception as exc:  # noqa: BLE001 - fastwarc raises OSError and others on a damaged stream
+        raise CCNewsError(f"{name}: damaged at byte {counted.pos} after {stats.records} records: {exc}") from None
+    why = check_gzip_tail(counted.tail(last))
+    if why:
+        raise CCNewsError(f"{name}: cut off in the record at byte {last} (after {stats.records} records): {why}")
+    if held is not None:
+        yield from _count(held, stats)
 
 
-def _page(record, start: datetime | None, end: datetime | None, stats: ScanStats,  # noqa: ANN001 - warcio's record
-          max_record_bytes: int) -> ArchivedPage | None:
-    """The page of a record, or None (the reason counted) without reading a payload it does not need."""
-    if record.rec_type != "response" or record.http_headers is None:
-        stats.dropped["not_response"] += 1
-        return None
-    status = record.http_headers.get_statuscode() or ""
-    if status != "200":
-        stats.dropped["not_200"] += 1
-        return None
-    ctype = record.http_headers.get_header("Content-Type") or ""
+def _count(verdict: tuple[str | None, ArchivedPage | None], stats: ScanStats) -> Iterator[ArchivedPage]:
+    reason, page = verdict
+    stats.records += 1
+    if reason:
+        stats.dropped[reason] += 1
+    elif page is not None:
+        stats.pages += 1
+        yield page
+
+
+def _judge(record: Any, prefilter: Prefilter, start: datetime | None, end: datetime | None,
+           max_record_bytes: int) -> tuple[str | None, ArchivedPage | None]:
+    """(why a fastwarc record is dropped, None) or (None, its page), reading no payload it does not need."""
+    if record.record_type != WarcRecordType.response or not record.is_http:
+        return "not_response", None
+    http = record.http_headers
+    if http.status_code != 200:
+        return "not_200", None
+    ctype = http.get("Content-Type") or ""
     if "html" not in ctype.lower():
-        stats.dropped["not_html"] += 1
-        return None
-    try:
-        length = int(record.rec_headers.get_header("Content-Length") or 0)
-    except ValueError:
-        length = 0
-    if length > max_record_bytes:
-        stats.dropped["too_large"] += 1
-        return None
-    when_text = record.rec_headers.get_header("WARC-Date") or ""
+        return "not_html", None
+    if record.content_length > max_record_bytes:
+        return "too_large", None
+    when_text = record.headers.get("WARC-Date") or ""
     try:
         when = datetime.fromisoformat(when_text.replace("Z", "+00:00")) if when_text else None
     except ValueError:
         when = None
     if when is not None and ((start and when < start) or (end and when > end)):
-        stats.dropped["date"] += 1
-        return None
-    url = record.rec_headers.get_header("WARC-Target-URI") or ""
-    body = record.content_stream().read(max_record_bytes)
-    return ArchivedPage(url=url, captured_at=when, body=body, content_type=ctype, status=200)
+        return "date", None
+    url = record.headers.get("WARC-Target-URI") or ""
+    body = record.reader.read(max_record_bytes)
+    reason = prefilter.reason(url, body, ctype)
+    if reason:
+        return reason, None
+    return None, ArchivedPage(url=url, captured_at=when, body=body, content_type=ctype, status=200)
 
 
 def scan_file(client: ArchiveClient, url: str, prefilter: Prefilter, start: datetime | None, end: datetime | None,

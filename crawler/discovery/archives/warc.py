@@ -160,3 +160,23 @@ def check_warc(path: str | Path) -> None:
         raise WarcFileError(f"{p}: not a readable WARC file (byte 0): {exc}") from None
     if not ok:
         raise WarcFileError(f"{p}: no WARC record at byte 0: empty or not a WARC file")
+
+
+def write_pages(path: str | Path, pages: list[ArchivedPage]) -> Path:
+    """A gzipped WARC file of response records, one per page (the pages a CC-NEWS scan picked, handed
+    to extraction as a local file: crawler.engine)."""
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    p = Path(path)
+    with p.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for page in pages:
+            headers = StatusAndHeaders(str(page.status), [("Content-Type", page.content_type),
+                                                          ("Content-Length", str(len(page.body)))], protocol="HTTP/1.1")
+            warc_headers = {"WARC-Date": page.captured_at.strftime("%Y-%m-%dT%H:%M:%SZ")} if page.captured_at else {}
+            writer.write_record(writer.create_warc_record(page.url, "response", payload=BytesIO(page.body),
+                                                          http_headers=headers, warc_headers_dict=warc_headers))
+    return p
