@@ -81,12 +81,20 @@ def test_public_benchmark_scoring_follows_its_readme() -> None:
     assert snippets("text: must be here, then a menu  item", page) == (1, 1)
 
 
-def test_emptied_counts_no_text_and_short_text_against_the_other_side() -> None:
-    rec = {"chars": {"rasad": 0, "trafilatura": 10}}
+def test_emptied_counts_no_text_and_lost_text_against_the_other_side() -> None:
+    snip = {"with_found": 0, "with": 1, "without_absent": 0, "without": 0}
+    rec = {"chars": {"rasad": 0, "trafilatura": 10}, "rasad": snip, "trafilatura": snip}
     assert emptied(rec) == "empty" and emptied(rec, "trafilatura", "rasad") is None
-    assert emptied({"chars": {"rasad": 349, "trafilatura": 350}}) == "short"
-    assert emptied({"chars": {"rasad": 349, "trafilatura": 349}}) is None
-    assert emptied({"chars": {"rasad": 350, "trafilatura": 9000}}) is None
+    # Snippet pages (no full text to measure against): under 350 characters where the other has 350.
+    assert emptied({**rec, "chars": {"rasad": 349, "trafilatura": 350}}) == "short"
+    assert emptied({**rec, "chars": {"rasad": 349, "trafilatura": 349}}) is None
+    assert emptied({**rec, "chars": {"rasad": 350, "trafilatura": 9000}}) is None
+    # Full-body pages: under half the expected text where the other holds half; a short complete text is kept.
+    def full(mine: float, theirs: float, chars: int = 200) -> dict:
+        return {"chars": {"rasad": chars, "trafilatura": 9000}, "rasad": {"r": mine}, "trafilatura": {"r": theirs}}
+    assert emptied(full(0.49, 0.5)) == "short" and emptied(full(0.49, 0.49)) is None
+    assert emptied(full(0.95, 1.0, chars=248)) is None
+    assert emptied(full(0.1, 0.98, chars=9000)) == "short"
 
 
 def test_public_benchmark_runs_both_extractors_on_one_page_per_source() -> None:
