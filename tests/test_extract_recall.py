@@ -10,6 +10,7 @@ test asks for (BENCHMARKS.md and docs/extraction-accuracy.md give the figures):
 - the standfirst in the article's <header>, which precision mode deletes whole (MDR, Fit for Fun);
 - an e-mail address on a line of its own: a link-only paragraph to precision mode's link-density test;
 - a table layout's frame read instead of the article (DANIEL's Interfax and Samara Segodnya pages);
+- a list of the article (a meeting's agenda) that trafilatura's main extractor misses in broken markup;
 - the detached prefix "بـ" before a quotation, which the display cleaning made "ب" (CNN Arabic).
 """
 
@@ -80,3 +81,12 @@ def test_a_table_layout_gives_its_article_not_its_frame(page_id: str) -> None:
     _, recall, f1 = prf(body, page.body or "")
     assert recall > 0.9 and f1 > 0.9, f"recall {recall:.3f}, F1 {f1:.3f}"
     assert not any(line.strip() == "|" for line in body.split("\n")), "empty table cells in the body"
+
+
+def test_a_list_of_the_article_dropped_by_the_main_extractor_comes_back() -> None:
+    """iatronet.gr: the meeting's agenda (a list after "Τα θέματα της ημερήσιας διάταξης είναι τα εξής:")."""
+    page = _page("daniel", "20111121_www.iatronet.gr_5eeec604a37e3ad124a6a86455086bc1b3f8aaebe2a1b3e4e20f03c2")
+    body = _body(page)
+    assert "Υποβολή και έγκριση των Εκθέσεων του Διοικητικού Συμβουλίου" in body
+    _, recall, f1 = prf(body, page.body or "")
+    assert recall > 0.9 and f1 > 0.9, f"recall {recall:.3f}, F1 {f1:.3f}"

@@ -127,6 +127,10 @@ _STANDFIRST_CHARS = 80
 _MIN_LAYOUT_CELLS = 3
 _LAYOUT_SHARE = 0.3
 _LAYOUT_SHARED = 0.5
+# A list after a body paragraph of at least _MIN_LEAD_CHARS, with two items of _LONG_ITEM_CHARS or more and none
+# of them in the body, was dropped from the article: the fallback is asked.
+_MIN_LEAD_CHARS = 20
+_LONG_ITEM_CHARS = 80
 _WORD_CHAR = re.compile(r"\w")
 _WORDS = re.compile(r"\w+")
 _BYLINE_XPATH = (
@@ -439,18 +443,25 @@ def _section(
     return None
 
 
-# Captions of the article's own pictures: <figcaption> and the usual CMS caption classes.
-_CAPTION_XPATH = (
-    ".//figcaption|.//*[contains(concat(' ', normalize-space(@class), ' '), ' caption ')"
-    " or contains(@class, 'wp-caption-text') or contains(@class, 'image-caption')]"
-)
+# Captions of the article's own pictures: <figcaption> and the usual CMS caption classes (the class word
+# "caption", wp-caption-text, image-caption). XPath picks the candidates (every class holding "caption");
+# the exact class test is done in Python, where XPath's concat/normalize-space on every element cost more.
+_CAPTION_CANDIDATES = ".//figcaption|.//*[contains(@class, 'caption')]"
+_XML_SPACE = re.compile("[ \t\r\n]+")  # the white space of XPath's normalize-space
+
+
+def _is_caption(el: HtmlElement) -> bool:
+    if el.tag == "figcaption":
+        return True
+    cls = el.get("class") or ""
+    return "caption" in _XML_SPACE.split(cls) or "wp-caption-text" in cls or "image-caption" in cls
 
 
 def _captions(tree: HtmlElement) -> list[str]:
     """Caption texts inside the article (or <main>; the whole page if it has neither), deduplicated."""
     scope = tree.xpath("//article") or tree.xpath("//main") or [tree]
     out: list[str] = []
-    for el in (c for root in scope for c in root.xpath(_CAPTION_XPATH)):
+    for el in (c for root in scope for c in root.xpath(_CAPTION_CANDIDATES) if _is_caption(c)):
         text = _text(el)
         if text and len(text) <= _MAX_CAPTION_CHARS and text not in out:
             out.append(text)
@@ -555,15 +566,40 @@ def _share_within(text: str, other: str) -> float:
     return sum((mine & theirs).values()) / total if total else 1.0
 
 
+def _dropped_list(tree: HtmlElement, body: str) -> bool:
+    """True when a list that follows one of the body's paragraphs is missing from the body, long items and all.
+
+    Such a list is the article's own (the agenda of a meeting, the steps of a procedure: DANIEL's iatronet.gr
+    pages), which trafilatura's main extractor can miss in broken markup while readability keeps it.
+    """
+    flat = " ".join(body.split())
+    for lst in tree.iter("ul", "ol"):
+        before = lst.getprevious()
+        if before is None or before.tag != "p":
+            continue
+        lead = _flat_text(before)
+        if len(lead) < _MIN_LEAD_CHARS or lead not in flat:
+            continue
+        items = [text for text in map(_flat_text, lst.iter("li")) if len(text) >= _LONG_ITEM_CHARS]
+        if len(items) >= 2 and not any(text in flat for text in items):
+            return True
+    return False
+
+
+def _flat_text(el: HtmlElement) -> str:
+    return " ".join("".join(el.itertext()).split())
+
+
 def _main_text(tree: HtmlElement, url: str, title: str) -> str:
-    """The precise pass, or the fallback pass when the precise body is short for what the page holds or is
-    a table layout's frame."""
+    """The precise pass, or the fallback pass when the precise body is short for what the page holds, is a
+    table layout's frame or lacks a list of the article."""
     _unwrap_empty(tree)
     _open_article_headers(tree)
     body = _trafilatura_body(tree, url, title, _TRAFILATURA_OPTIONS)
     size = _chars(body)
     layout = _layout_cells(body)
-    if not layout and size >= _MIN_BODY_CHARS and size >= _MIN_PARAGRAPH_SHARE * _paragraph_chars(tree):
+    if (not layout and size >= _MIN_BODY_CHARS and size >= _MIN_PARAGRAPH_SHARE * _paragraph_chars(tree)
+            and not _dropped_list(tree, body)):
         return body
     fallback = _trafilatura_body(tree, url, title, _FALLBACK_OPTIONS)
     found = _chars(fallback)
