@@ -152,3 +152,15 @@ def test_search_section_measures_the_command_beside_a_raw_query(config: Config) 
     r = bench_search(config, 60, repeats=2, process_runs=1)
     assert r["all"]["matches"] == 60 and 0 < r["filtered"]["matches"] < 60
     assert r["all"]["p50"] > 0 and r["all"]["raw_p50"] > 0 and r["process_median_s"] > 0
+
+
+def test_extraction_misses_names_each_loss_to_trafilatura() -> None:
+    from bench.extraction_misses import losses
+
+    full = {"chars": {"rasad": 900, "trafilatura": 900}, "rasad": {"f1": 0.80, "r": 0.9},
+            "trafilatura": {"f1": 0.90, "r": 0.9}}
+    assert losses(full, 0.05) == ["F1 0.800 < 0.900"] and losses(full, 0.2) == []
+    snip = {"chars": {"rasad": 0, "trafilatura": 500},
+            "rasad": {"with_found": 0, "with": 2, "without_absent": 1, "without": 1},
+            "trafilatura": {"with_found": 2, "with": 2, "without_absent": 0, "without": 1}}
+    assert losses(snip, 0.05) == ["emptied (empty)", "with 0/2 < 2"]

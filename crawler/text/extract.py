@@ -113,7 +113,8 @@ _TRAFILATURA_OPTIONS = {
 # extracted again the way plain trafilatura does (balanced, with its fallback extractors). The fallback's body
 # replaces an empty precise one; otherwise it must add at least a paragraph's worth of text, and more than
 # half again unless the precise body is nearly empty: a short article's precise body is often right, and the
-# balanced pass adds the advert or teaser beside it.
+# balanced pass adds the advert or teaser beside it. The fallback is also asked when the precise body is a table
+# layout's frame (_layout_cells) or lacks a list of the article (_dropped_list).
 # Thresholds were chosen on one half of the benchmark and checked on the other (docs/extraction-accuracy.md).
 _FALLBACK_OPTIONS = {**_TRAFILATURA_OPTIONS, "favor_precision": False, "fast": False}
 _MIN_BODY_CHARS = 500
