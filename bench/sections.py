@@ -58,7 +58,8 @@ def public_extraction(mode: str) -> Iterator[Item]:
         yield (f"{label}: snippets on the {o['snippet_pages']} snippet pages (with-found / without-absent)",
                f"Rasad {ra['with_found']}/{ra['with']} / {ra['without_absent']}/{ra['without']}, trafilatura.extract "
                f"{tr['with_found']}/{tr['with']} / {tr['without_absent']}/{tr['without']}")
-    yield (f"{label}: pages emptied (no text, or under 350 characters where the other has more)",
+    yield (f"{label}: pages emptied (no text; or under half the expected text, or on snippet pages under 350 "
+           "characters, where the other has it)",
            f"Rasad {ra['emptied_empty'] + ra['emptied_short']}, trafilatura.extract "
            f"{tr['emptied_empty'] + tr['emptied_short']}")
     yield (f"{label}: CPU seconds (time.process_time, alternating page by page)",

@@ -68,6 +68,15 @@ def test_clean_display_keeps_letter_forms_for_people():
     assert clean_display(text) == "المؤتمر العالمي للإنترنت\nفي ووتشن"
 
 
+def test_clean_display_keeps_the_tatweel_of_a_detached_prefix_or_abbreviation():
+    # Spelling, not stretching: a one-letter prefix before a quotation or a digit, the Hijri "هـ".
+    assert clean_display('على صلة بـ"الجيش الحر"') == 'على صلة بـ"الجيش الحر"'
+    assert clean_display("المؤتمر الـ5 والـCNN") == "المؤتمر الـ5 والـCNN"
+    assert clean_display("7 ربيع الآخر 1442 هـــ") == "7 ربيع الآخر 1442 هـ"
+    assert clean_display("كبيـــرة نـــور بــــ 5") == "كبيرة نور بـ 5"
+    assert normalize(clean_display('صلة بـ"الجيش"')) == normalize('صلة ب"الجيش"')
+
+
 def test_split_sentences():
     text = "افتتح المؤتمر. هل حضر الرئيس؟ نعم!\nسطر جديد"
     assert split_sentences(text) == ["افتتح المؤتمر.", "هل حضر الرئيس؟", "نعم!", "سطر جديد"]

@@ -81,12 +81,20 @@ def test_public_benchmark_scoring_follows_its_readme() -> None:
     assert snippets("text: must be here, then a menu  item", page) == (1, 1)
 
 
-def test_emptied_counts_no_text_and_short_text_against_the_other_side() -> None:
-    rec = {"chars": {"rasad": 0, "trafilatura": 10}}
+def test_emptied_counts_no_text_and_lost_text_against_the_other_side() -> None:
+    snip = {"with_found": 0, "with": 1, "without_absent": 0, "without": 0}
+    rec = {"chars": {"rasad": 0, "trafilatura": 10}, "rasad": snip, "trafilatura": snip}
     assert emptied(rec) == "empty" and emptied(rec, "trafilatura", "rasad") is None
-    assert emptied({"chars": {"rasad": 349, "trafilatura": 350}}) == "short"
-    assert emptied({"chars": {"rasad": 349, "trafilatura": 349}}) is None
-    assert emptied({"chars": {"rasad": 350, "trafilatura": 9000}}) is None
+    # Snippet pages (no full text to measure against): under 350 characters where the other has 350.
+    assert emptied({**rec, "chars": {"rasad": 349, "trafilatura": 350}}) == "short"
+    assert emptied({**rec, "chars": {"rasad": 349, "trafilatura": 349}}) is None
+    assert emptied({**rec, "chars": {"rasad": 350, "trafilatura": 9000}}) is None
+    # Full-body pages: under half the expected text where the other holds half; a short complete text is kept.
+    def full(mine: float, theirs: float, chars: int = 200) -> dict:
+        return {"chars": {"rasad": chars, "trafilatura": 9000}, "rasad": {"r": mine}, "trafilatura": {"r": theirs}}
+    assert emptied(full(0.49, 0.5)) == "short" and emptied(full(0.49, 0.49)) is None
+    assert emptied(full(0.95, 1.0, chars=248)) is None
+    assert emptied(full(0.1, 0.98, chars=9000)) == "short"
 
 
 def test_public_benchmark_runs_both_extractors_on_one_page_per_source() -> None:
@@ -144,3 +152,15 @@ def test_search_section_measures_the_command_beside_a_raw_query(config: Config) 
     r = bench_search(config, 60, repeats=2, process_runs=1)
     assert r["all"]["matches"] == 60 and 0 < r["filtered"]["matches"] < 60
     assert r["all"]["p50"] > 0 and r["all"]["raw_p50"] > 0 and r["process_median_s"] > 0
+
+
+def test_extraction_misses_names_each_loss_to_trafilatura() -> None:
+    from bench.extraction_misses import losses
+
+    full = {"chars": {"rasad": 900, "trafilatura": 900}, "rasad": {"f1": 0.80, "r": 0.9},
+            "trafilatura": {"f1": 0.90, "r": 0.9}}
+    assert losses(full, 0.05) == ["F1 0.800 < 0.900"] and losses(full, 0.2) == []
+    snip = {"chars": {"rasad": 0, "trafilatura": 500},
+            "rasad": {"with_found": 0, "with": 2, "without_absent": 1, "without": 1},
+            "trafilatura": {"with_found": 2, "with": 2, "without_absent": 0, "without": 1}}
+    assert losses(snip, 0.05) == ["emptied (empty)", "with 0/2 < 2"]

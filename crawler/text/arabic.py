@@ -68,6 +68,11 @@ _PRESTEM_TABLE = {
     **_PRESTEM_MAP,
 }
 _WS = re.compile(r"\s+")
+# A tatweel after a word's first one to three letters and before what is not an Arabic letter writes a
+# detached prefix or an abbreviation ("بـ\"الجيش الحر\"", "الـ5", "1442 هـ"): part of the spelling, kept (one);
+# anywhere else it only stretches a word ("الإنترنـــت") and goes.
+_DETACHED_TATWEEL = re.compile("(?<![\u0621-\u064a])([\u0621-\u064a]{1,3})\u0640+(?![\u0621-\u064a])")
+_KEPT_TATWEEL = "\x00"  # stands in for a kept tatweel while the others are deleted (no page text holds NUL here)
 _TOKEN = re.compile(r"[\w]+", re.UNICODE)
 _ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f]")
 _SENTENCE_END = re.compile(r"(?<=[.!?؟。])\s+|\n+")
@@ -122,10 +127,13 @@ def normalize_word(word: str) -> str:
 
 
 def clean_display(text: str) -> str:
-    """Light clean-up for text that is shown to people: zero-width marks, tatweel and spacing only."""
+    """Light clean-up for text that is shown to people: zero-width marks, stretching tatweel and spacing only."""
     if not text:
         return ""
-    text = _ZERO_WIDTH.sub("", unicodedata.normalize("NFC", text)).replace(_TATWEEL, "")
+    text = _ZERO_WIDTH.sub("", unicodedata.normalize("NFC", text))
+    if _TATWEEL in text:
+        text = _DETACHED_TATWEEL.sub(lambda m: m.group(1) + _KEPT_TATWEEL, text.replace(_KEPT_TATWEEL, ""))
+        text = text.replace(_TATWEEL, "").replace(_KEPT_TATWEEL, _TATWEEL)
     return "\n".join(_WS.sub(" ", line).strip() for line in text.splitlines() if line.strip())
 
 

@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from courlan import is_external, normalize_url
 from htmldate import find_date
 from lxml.html import HtmlElement
 from trafilatura.metadata import extract_catstags, extract_title
-from trafilatura.settings import set_date_params
+from trafilatura.settings import CUT_EMPTY_ELEMS, set_date_params
 
 from crawler.items import Article
 from crawler.sources.base import Selectors
@@ -112,7 +113,8 @@ _TRAFILATURA_OPTIONS = {
 # extracted again the way plain trafilatura does (balanced, with its fallback extractors). The fallback's body
 # replaces an empty precise one; otherwise it must add at least a paragraph's worth of text, and more than
 # half again unless the precise body is nearly empty: a short article's precise body is often right, and the
-# balanced pass adds the advert or teaser beside it.
+# balanced pass adds the advert or teaser beside it. The fallback is also asked when the precise body is a table
+# layout's frame (_layout_cells) or lacks a list of the article (_dropped_list).
 # Thresholds were chosen on one half of the benchmark and checked on the other (docs/extraction-accuracy.md).
 _FALLBACK_OPTIONS = {**_TRAFILATURA_OPTIONS, "favor_precision": False, "fast": False}
 _MIN_BODY_CHARS = 500
@@ -120,6 +122,18 @@ _MIN_PARAGRAPH_SHARE = 0.3
 _NEARLY_EMPTY_CHARS = 350
 _FALLBACK_GAIN = 1.5
 _MIN_GAIN_CHARS = 100
+_STANDFIRST_CHARS = 80
+# A precise body with at least this many lines of empty table cells, and this share of its lines, is a table
+# layout's frame; the fallback replaces it when the two share less than _LAYOUT_SHARED of the precise words.
+_MIN_LAYOUT_CELLS = 3
+_LAYOUT_SHARE = 0.3
+_LAYOUT_SHARED = 0.5
+# A list after a body paragraph of at least _MIN_LEAD_CHARS, with two items of _LONG_ITEM_CHARS or more and none
+# of them in the body, was dropped from the article: the fallback is asked.
+_MIN_LEAD_CHARS = 20
+_LONG_ITEM_CHARS = 80
+_WORD_CHAR = re.compile(r"\w")
+_WORDS = re.compile(r"\w+")
 _BYLINE_XPATH = (
     "//*[@rel='author' or @itemprop='author' or contains(@class, 'byline') or contains(@class, 'author-name')"
     " or contains(@class, 'article-author')]"
@@ -430,18 +444,25 @@ def _section(
     return None
 
 
-# Captions of the article's own pictures: <figcaption> and the usual CMS caption classes.
-_CAPTION_XPATH = (
-    ".//figcaption|.//*[contains(concat(' ', normalize-space(@class), ' '), ' caption ')"
-    " or contains(@class, 'wp-caption-text') or contains(@class, 'image-caption')]"
-)
+# Captions of the article's own pictures: <figcaption> and the usual CMS caption classes (the class word
+# "caption", wp-caption-text, image-caption). XPath picks the candidates (every class holding "caption");
+# the exact class test is done in Python, where XPath's concat/normalize-space on every element cost more.
+_CAPTION_CANDIDATES = ".//figcaption|.//*[contains(@class, 'caption')]"
+_XML_SPACE = re.compile("[ \t\r\n]+")  # the white space of XPath's normalize-space
+
+
+def _is_caption(el: HtmlElement) -> bool:
+    if el.tag == "figcaption":
+        return True
+    cls = el.get("class") or ""
+    return "caption" in _XML_SPACE.split(cls) or "wp-caption-text" in cls or "image-caption" in cls
 
 
 def _captions(tree: HtmlElement) -> list[str]:
     """Caption texts inside the article (or <main>; the whole page if it has neither), deduplicated."""
     scope = tree.xpath("//article") or tree.xpath("//main") or [tree]
     out: list[str] = []
-    for el in (c for root in scope for c in root.xpath(_CAPTION_XPATH)):
+    for el in (c for root in scope for c in root.xpath(_CAPTION_CANDIDATES) if _is_caption(c)):
         text = _text(el)
         if text and len(text) <= _MAX_CAPTION_CHARS and text not in out:
             out.append(text)
@@ -502,14 +523,91 @@ def _chars(text: str) -> int:
     return len(" ".join(text.split()))
 
 
+def _unwrap_empty(tree: HtmlElement) -> None:
+    """Drop the tags of empty elements followed by text, and of e-mail links, keeping the text.
+
+    trafilatura's precision mode deletes empty elements together with their tail (prune_html in
+    trafilatura/htmlprocessing.py, 2.0.0): `<p><span id="byLine"></span>Some traders found...</p>` lost the
+    paragraph's first words (goose3's CNBC page). Without the empty tag the words are the parent's text.
+    """
+    empty = [el for el in tree.iter(*CUT_EMPTY_ELEMS)
+             if el.tail and el.tail.strip() and len(el) == 0 and not (el.text or "").strip()]
+    for el in empty:
+        el.drop_tag()
+    # An e-mail address is text the article gives (a contact, a mailbox for testimonies), not navigation:
+    # as a link it made its paragraph all link, which precision mode's link-density test deletes.
+    for link in tree.xpath("//a[starts-with(@href, 'mailto:')]"):
+        link.drop_tag()
+
+
+def _open_article_headers(tree: HtmlElement) -> None:
+    """A <header> that holds a paragraph of text becomes a <div>.
+
+    Precision mode deletes every <header> (PRECISION_DISCARD_XPATH in trafilatura/xpaths.py, 2.0.0), and an
+    article's own header carries its standfirst (MDR's `<header class="articlehead"><p class="preface">`),
+    which fundus counts as the article's first paragraph. A site header holds links, not paragraphs.
+    """
+    for header in tree.iter("header"):
+        if any(len(" ".join("".join(p.itertext()).split())) >= _STANDFIRST_CHARS for p in header.iter("p")):
+            header.tag = "div"
+
+
+def _layout_cells(body: str) -> bool:
+    """True when many of the body's lines are empty table cells ("|"): the precise pass read a page laid out
+    in a table as its frame (menus, separators, the copyright line) rather than its article."""
+    lines = body.split("\n")
+    cells = sum(1 for line in lines if not _WORD_CHAR.search(line))
+    return cells >= _MIN_LAYOUT_CELLS and cells >= _LAYOUT_SHARE * len(lines)
+
+
+def _share_within(text: str, other: str) -> float:
+    """The share of `text`'s words (counted with repeats) that `other` also holds: 1.0 for an empty `text`."""
+    mine, theirs = Counter(_WORDS.findall(text.lower())), Counter(_WORDS.findall(other.lower()))
+    total = sum(mine.values())
+    return sum((mine & theirs).values()) / total if total else 1.0
+
+
+def _dropped_list(tree: HtmlElement, body: str) -> bool:
+    """True when a list that follows one of the body's paragraphs is missing from the body, long items and all.
+
+    Such a list is the article's own (the agenda of a meeting, the steps of a procedure: DANIEL's iatronet.gr
+    pages), which trafilatura's main extractor can miss in broken markup while readability keeps it.
+    """
+    flat = " ".join(body.split())
+    for lst in tree.iter("ul", "ol"):
+        before = lst.getprevious()
+        if before is None or before.tag != "p":
+            continue
+        lead = _flat_text(before)
+        if len(lead) < _MIN_LEAD_CHARS or lead not in flat:
+            continue
+        items = [text for text in map(_flat_text, lst.iter("li")) if len(text) >= _LONG_ITEM_CHARS]
+        if len(items) >= 2 and not any(text in flat for text in items):
+            return True
+    return False
+
+
+def _flat_text(el: HtmlElement) -> str:
+    return " ".join("".join(el.itertext()).split())
+
+
 def _main_text(tree: HtmlElement, url: str, title: str) -> str:
-    """The precise pass, or the fallback pass when the precise body is short for what the page holds."""
+    """The precise pass, or the fallback pass when the precise body is short for what the page holds, is a
+    table layout's frame or lacks a list of the article."""
+    _unwrap_empty(tree)
+    _open_article_headers(tree)
     body = _trafilatura_body(tree, url, title, _TRAFILATURA_OPTIONS)
     size = _chars(body)
-    if size >= _MIN_BODY_CHARS and size >= _MIN_PARAGRAPH_SHARE * _paragraph_chars(tree):
+    layout = _layout_cells(body)
+    if (not layout and size >= _MIN_BODY_CHARS and size >= _MIN_PARAGRAPH_SHARE * _paragraph_chars(tree)
+            and not _dropped_list(tree, body)):
         return body
     fallback = _trafilatura_body(tree, url, title, _FALLBACK_OPTIONS)
     found = _chars(fallback)
+    if layout and found and _share_within(body, fallback) < _LAYOUT_SHARED:
+        # The two passes read different parts of the page, and the precise one read the frame.
+        log.debug("%s: precise pass read the layout; the fallback %d characters", url, found)
+        return fallback
     if found - size < (1 if size == 0 else _MIN_GAIN_CHARS):
         return body
     if size < _NEARLY_EMPTY_CHARS or found >= _FALLBACK_GAIN * size:
