@@ -19,7 +19,6 @@ import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
