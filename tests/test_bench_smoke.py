@@ -135,10 +135,10 @@ def test_every_section_runs_and_the_report_is_written(config: Config, tmp_path: 
     assert not [r for r in rows if r[1] == "FAILED"], rows
     sections = {s for s, _, _ in rows}
     assert sections == {"start-up", "extraction", "crawl pipeline", "before / after", "story clusters", "digest",
-                        "bulk indexing", "search"}
+                        "bulk indexing", "search", "CC-NEWS scan"}
     assert all(NUMBER.search(value) for _, _, value in rows)
     assert any("outputs identical: yes" in value for _, _, value in rows)
-    assert {name for name, _ in blocks} == {"start-up", "extraction", "crawl pipeline", "before / after"}
+    assert {name for name, _ in blocks} == {"start-up", "extraction", "crawl pipeline", "before / after", "CC-NEWS scan"}
     out = tmp_path / "BENCHMARKS.md"
     _write(out, rows, blocks, argparse.Namespace(quick=True), 1.0)
     text = out.read_text(encoding="utf-8")
