@@ -86,6 +86,16 @@ def test_wuzhen_lists_the_articles_newest_first(stored: dict, config: Config, ca
     assert "copy" in out and "شينخوا [xinhua_arabic]" in out and "2020-11-23 01:00" in out  # relation, outlet, date (UTC)
 
 
+def test_a_limited_list_gives_the_total_first_and_says_how_many_it_shows(stored: dict, config: Config,
+                                                                        capsys) -> None:
+    """Not "2 of N stored articles match", which read as if only 2 of the stored articles matched."""
+    total = len([n for n, d in stored.items() if "ووتشن" in d["title"] + d["body"]])
+    code, out, _ = _cli(config, capsys, "search", "ووتشن", "--limit", "2")
+    first = out.splitlines()[0]
+    assert code == 0 and first.startswith(f"{total} stored articles match 'ووتشن' (2 shown, newest first")
+    assert first.endswith("--limit N shows more") and out.count("\n  id ") == 2
+
+
 def test_json_lines_parse_and_filters_narrow(stored: dict, config: Config, capsys) -> None:
     code, out, _ = _cli(config, capsys, "search", "ووتشن", "--json")
     rows = [json.loads(line) for line in out.splitlines()]

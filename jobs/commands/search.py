@@ -152,8 +152,11 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return EXIT_OK
     out = Printer()
     order = "newest first" if args.sort == "newest" else "best match first"
-    shown = f"{len(hits)} of {total}" if total > len(hits) else str(total)
-    out.line(f"{shown} stored article{'s' if total != 1 else ''} match {args.query!r} ({order}; dates UTC)")
+    # The total first: "3 of 24 stored articles match" read as if only 3 of the stored articles matched.
+    shown = f"{len(hits)} shown, " if total > len(hits) else ""
+    more = "; --limit N shows more" if total > len(hits) else ""
+    out.line(f"{total} stored article{'s' if total != 1 else ''} match{'es' if total == 1 else ''} {args.query!r} "
+             f"({shown}{order}; dates UTC){more}")
     for hit in hits:
         out.line("")
         print_hit(out, hit)
