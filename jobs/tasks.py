@@ -274,27 +274,38 @@ def backfill(config: Config, plan: Any, trigger: str = "manual",
         replayed = _replay(store)
         with track_run(store, "backfill", trigger) as run:
             run.count("spool_replayed", replayed)
+            stats = None
             if engine:
                 from crawler.engine import run_engine  # late: pulls in Dask
+                from crawler.run import CrawlError
 
-                stats = run_engine(config, plan, run_id=run.run_id, stop=STOP, on_progress=on_progress, **engine)
+                try:
+                    stats = run_engine(config, plan, run_id=run.run_id, stop=STOP, on_progress=on_progress, **engine)
+                except CrawlError as exc:  # no listing answered: nothing to scan, said once in the summary
+                    run.error(str(exc))
+                    run.mark(FAILED)
             else:
                 stats = run_backfill(config, plan, run_id=run.run_id, stop=STOP, on_progress=on_progress)
-            counts, errors = _stats_counts(stats)
-            run.add_counts(counts)
-            routes = [f"archive:{a}" for a in plan.archives] + (["archive:warc"] if plan.warc_files else [])
-            _record_found(run, stats, routes)
-            for err in errors:
-                run.error(err)
-            verdict, reasons = backfill_verdict(counts, run.routes)
-            for reason in reasons:
-                run.error(reason)
-            if verdict == FAILED:
-                run.mark(FAILED)
-            if STOP.is_set():
-                run.mark(INTERRUPTED)
-            alert = _alert_step(config, store, run, plan.topic)
-        return {**run.to_doc(), "per_source": dict(stats.per_source), "alert": alert}
+            alert = _backfill_outcome(config, store, run, plan, stats) if stats is not None else None
+        return {**run.to_doc(), "per_source": dict(stats.per_source) if stats else {}, "alert": alert}
+
+
+def _backfill_outcome(config: Config, store: Store, run: Any, plan: Any, stats: Any) -> dict[str, Any] | None:
+    """A finished backfill's counts, errors and verdict on its run record; then its alert step."""
+    counts, errors = _stats_counts(stats)
+    run.add_counts(counts)
+    routes = [f"archive:{a}" for a in plan.archives] + (["archive:warc"] if plan.warc_files else [])
+    _record_found(run, stats, routes)
+    for err in errors:
+        run.error(err)
+    verdict, reasons = backfill_verdict(counts, run.routes)
+    for reason in reasons:
+        run.error(reason)
+    if verdict == FAILED:
+        run.mark(FAILED)
+    if STOP.is_set():
+        run.mark(INTERRUPTED)
+    return _alert_step(config, store, run, plan.topic)
 
 
 def digest(config: Config, trigger: str = "manual", *, send: bool = True, lock_wait: float = 0.0) -> dict[str, Any]:

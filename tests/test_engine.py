@@ -228,6 +228,31 @@ def test_engine_options_are_refused_where_they_cannot_apply(tmp_path: Path) -> N
         assert done.returncode == 2 and message in done.stderr, (extra, done.stderr[-500:])
 
 
+def test_an_unreachable_archive_on_the_engine_fails_the_run_naming_it(tmp_path: Path, es_url: str) -> None:
+    """As without an engine: a failed run record, the address in one error line, exit 1, no traceback."""
+    from tests.conftest import free_port
+
+    prefix = new_prefix("eu")
+    dead = f"http://127.0.0.1:{free_port()}/crawl-data"
+    cfg = write_config(tmp_path, es_url, prefix, extra=f'''
+[archive]
+ccnews_url = "{dead}"
+state_file = "{tmp_path / 'state.json'}"
+''')
+    store = Store(load_config(cfg, env={}))
+    try:
+        done = subprocess.run([sys.executable, "-m", "jobs.cli", "-c", str(cfg), "backfill", "--archive", "ccnews",
+                               "--from", "2022-11-08", "--to", "2022-11-21", "--engine", "local"],
+                              cwd=REPO, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 1, done.stdout + done.stderr[-2000:]
+        assert "Traceback" not in done.stderr and "failed" in done.stdout.splitlines()[0]
+        assert any(line.startswith("error: archive listing: http://127.0.0.1:") for line in done.stdout.splitlines())
+        store.refresh("runs")
+        assert [r["status"] for r in store.runs()] == ["failed"]
+    finally:
+        drop(store, prefix)
+
+
 def test_columnar_index_partitions_run_as_tasks_too(tmp_path: Path, es_url: str) -> None:
     """`--archive ccindex --engine local`: one Parquet partition a task (the route's own query), its captures
     fetched by byte range in the task, stored through the same extraction batch; a re-run reads nothing."""
