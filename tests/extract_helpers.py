@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bench.public_pages import PublicPage, bench_dir, pages
 from crawler.items import Article
 from crawler.sources.base import Selectors
 from crawler.text.extract import ExtractionError, extract
@@ -67,3 +68,15 @@ def observed(name: str) -> dict[str, Any]:
         return {"error": exc.reason}
     data = article.to_dict()
     return {**{f: data[f] for f in EXACT_FIELDS}, "body": article.body}
+
+
+def bench_page(source: str, page_id: str) -> PublicPage:
+    """One page of the public extraction benchmark (../shared/extraction-bench); fails when it is absent."""
+    found = [p for p in pages(source, bench_dir()) if p.id == page_id]
+    assert found, f"{source}/{page_id} is not in the benchmark at {bench_dir()}"
+    return found[0]
+
+
+def bench_body(page: PublicPage) -> str:
+    """Rasad's article body of a benchmark page."""
+    return extract(page.html(), page.url or f"https://bench.invalid/{page.source}/{page.id}").body

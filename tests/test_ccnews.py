@@ -102,7 +102,8 @@ def build_ccnews(root: Path) -> dict[str, Any]:
     return {"records": records, "relevant": {CRIK, ROSA, AKHBAR}}
 
 
-def cc_config(tmp: Path, es_url: str, prefix: str, server: LocalCommonCrawl, extra: str = "") -> Path:
+def cc_config(tmp: Path, es_url: str, prefix: str, server: LocalCommonCrawl, extra: str = "",
+              stream_timeout: int = 20) -> Path:
     return write_config(tmp, es_url, prefix, extra=f"""
 [crawl]
 allow_private_addresses = true
@@ -115,7 +116,7 @@ cc_index_url = "{server.url}collinfo.json"
 cc_data_url = "{server.url}"
 cc_index_rate = 0
 cc_data_rate = 0
-stream_timeout = 20
+stream_timeout = {stream_timeout}
 state_file = "{tmp / 'backfill-state.json'}"
 {extra}
 """)

@@ -36,6 +36,7 @@ from tests.test_ccnews import (
     START,
     at,
     build_index,
+    cc_config,
     english_wuzhen,
     pages_by_kind,
     wic,
@@ -70,21 +71,7 @@ def build_files(root: Path, filler: int = 6) -> dict[str, int]:
 
 
 def engine_config(tmp: Path, es_url: str, prefix: str, server: LocalCommonCrawl) -> Config:
-    return load_config(write_config(tmp, es_url, prefix, extra=f"""
-[crawl]
-allow_private_addresses = true
-download_delay = 0
-
-[archive]
-ccnews_url = "{server.url}"
-ccindex_url = "{server.url}"
-cc_index_url = "{server.url}collinfo.json"
-cc_data_url = "{server.url}"
-cc_index_rate = 0
-cc_data_rate = 0
-stream_timeout = 120
-state_file = "{tmp / 'backfill-state.json'}"
-"""), env={})
+    return load_config(cc_config(tmp, es_url, prefix, server, stream_timeout=120), env={})
 
 
 def stored(store: Store, prefix: str) -> dict[str, dict]:

@@ -19,18 +19,8 @@ from __future__ import annotations
 import pytest
 import trafilatura
 
-from bench.public_pages import PublicPage, bench_dir, pages, prf, squash
-from crawler.text.extract import extract
-
-
-def _page(source: str, page_id: str) -> PublicPage:
-    found = [p for p in pages(source, bench_dir()) if p.id == page_id]
-    assert found, f"{source}/{page_id} is not in the benchmark at {bench_dir()}"
-    return found[0]
-
-
-def _body(page: PublicPage) -> str:
-    return extract(page.html(), page.url or f"https://bench.invalid/{page.source}/{page.id}").body
+from bench.public_pages import prf, squash
+from tests.extract_helpers import bench_body, bench_page
 
 
 @pytest.mark.parametrize(
@@ -44,8 +34,8 @@ def _body(page: PublicPage) -> str:
     ],
 )
 def test_the_snippets_plain_trafilatura_finds_are_in_the_body(source: str, page_id: str) -> None:
-    page = _page(source, page_id)
-    body = squash(_body(page))
+    page = bench_page(source, page_id)
+    body = squash(bench_body(page))
     missing = [s for s in page.with_ if squash(s) not in body]
     assert not missing, f"{source}/{page_id}: missing {missing}"
     # The text comes back without more boilerplate than plain trafilatura keeps on the same page.
@@ -55,15 +45,15 @@ def test_the_snippets_plain_trafilatura_finds_are_in_the_body(source: str, page_
 
 
 def test_the_standfirst_in_the_article_header_opens_the_body() -> None:
-    page = _page("fundus", "de_MDR_2026_07_08")
+    page = bench_page("fundus", "de_MDR_2026_07_08")
     standfirst = (page.body or "").split("\n\n")[0]
     assert standfirst.startswith("Auch bei aktuell erträglichen Temperaturen")
-    assert squash(standfirst) in squash(_body(page))
+    assert squash(standfirst) in squash(bench_body(page))
 
 
 def test_words_after_an_empty_element_stay_in_their_paragraph() -> None:
-    page = _page("fundus", "us_LATimes_2023_06_26")
-    _, recall, f1 = prf(_body(page), page.body or "")
+    page = bench_page("fundus", "us_LATimes_2023_06_26")
+    _, recall, f1 = prf(bench_body(page), page.body or "")
     assert recall > 0.97 and f1 > 0.97, f"recall {recall:.3f}, F1 {f1:.3f}"
 
 
@@ -76,8 +66,8 @@ def test_words_after_an_empty_element_stay_in_their_paragraph() -> None:
     ids=["interfax.ru", "samaratoday.ru"],
 )
 def test_a_table_layout_gives_its_article_not_its_frame(page_id: str) -> None:
-    page = _page("daniel", page_id)
-    body = _body(page)
+    page = bench_page("daniel", page_id)
+    body = bench_body(page)
     _, recall, f1 = prf(body, page.body or "")
     assert recall > 0.9 and f1 > 0.9, f"recall {recall:.3f}, F1 {f1:.3f}"
     assert not any(line.strip() == "|" for line in body.split("\n")), "empty table cells in the body"
@@ -85,8 +75,8 @@ def test_a_table_layout_gives_its_article_not_its_frame(page_id: str) -> None:
 
 def test_a_list_of_the_article_dropped_by_the_main_extractor_comes_back() -> None:
     """iatronet.gr: the meeting's agenda (a list after "Τα θέματα της ημερήσιας διάταξης είναι τα εξής:")."""
-    page = _page("daniel", "20111121_www.iatronet.gr_5eeec604a37e3ad124a6a86455086bc1b3f8aaebe2a1b3e4e20f03c2")
-    body = _body(page)
+    page = bench_page("daniel", "20111121_www.iatronet.gr_5eeec604a37e3ad124a6a86455086bc1b3f8aaebe2a1b3e4e20f03c2")
+    body = bench_body(page)
     assert "Υποβολή και έγκριση των Εκθέσεων του Διοικητικού Συμβουλίου" in body
     _, recall, f1 = prf(body, page.body or "")
     assert recall > 0.9 and f1 > 0.9, f"recall {recall:.3f}, F1 {f1:.3f}"

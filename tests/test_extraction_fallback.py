@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from bench.public_pages import PublicPage, bench_dir, pages, prf, snippets
+from bench.public_pages import prf, snippets
 from crawler.text.extract import extract
+from tests.extract_helpers import bench_body, bench_page
 
 # (source, page id): each was emptied by the precise pass alone.
 FULL_BODY = [
@@ -28,20 +29,10 @@ SNIPPETS = [
 ARABIC = ("fundus", "lb_LBCGroup_2026_01_08")
 
 
-def _page(source: str, page_id: str) -> PublicPage:
-    found = [p for p in pages(source, bench_dir()) if p.id == page_id]
-    assert found, f"{source}/{page_id} is not in the benchmark at {bench_dir()}"
-    return found[0]
-
-
-def _body(page: PublicPage) -> str:
-    return extract(page.html(), page.url or f"https://bench.invalid/{page.source}/{page.id}").body
-
-
 @pytest.mark.parametrize(("source", "page_id"), FULL_BODY, ids=[f"{s}/{i[:40]}" for s, i in FULL_BODY])
 def test_full_body_page_is_no_longer_emptied(source: str, page_id: str) -> None:
-    page = _page(source, page_id)
-    body = _body(page)
+    page = bench_page(source, page_id)
+    body = bench_body(page)
     assert len(body) > 1000, f"{source}/{page_id}: {len(body)} characters"
     _, recall, f1 = prf(body, page.body or "")
     assert f1 > 0.9 and recall > 0.9, f"{source}/{page_id}: F1 {f1:.3f}, recall {recall:.3f}"
@@ -49,8 +40,8 @@ def test_full_body_page_is_no_longer_emptied(source: str, page_id: str) -> None:
 
 @pytest.mark.parametrize(("source", "page_id"), SNIPPETS, ids=[i for _, i in SNIPPETS])
 def test_snippet_page_is_no_longer_emptied(source: str, page_id: str) -> None:
-    page = _page(source, page_id)
-    body = _body(page)
+    page = bench_page(source, page_id)
+    body = bench_body(page)
     found, _ = snippets(body, page)
     assert len(body) > 1000 and found == len(page.with_), f"{source}/{page_id}: {found}/{len(page.with_)} found"
 
@@ -58,7 +49,7 @@ def test_snippet_page_is_no_longer_emptied(source: str, page_id: str) -> None:
 def test_the_arabic_page_keeps_its_article_text() -> None:
     """LBCGroup: the precise pass found nothing; the fallback keeps the article (with the site's menu, as plain
     trafilatura 2.0.0 does), so the page is indexed and can be judged for relevance."""
-    page = _page(*ARABIC)
+    page = bench_page(*ARABIC)
     article = extract(page.html(), page.url or "")
     assert article.language == "ar"
     first_paragraph = (page.body or "").split("\n\n")[0]
