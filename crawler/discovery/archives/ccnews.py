@@ -14,10 +14,11 @@ spider runs it in a thread and hands each page to the crawl's article callback; 
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import zlib
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,7 +26,14 @@ from typing import IO, Any
 
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
-from crawler.discovery.archives.commoncrawl import ArchivedPage, CommonCrawlError, listed_paths
+from crawler.discovery.archives.commoncrawl import (
+    ArchivedPage,
+    CommonCrawlError,
+    PayloadTooLarge,
+    decoding_stream,
+    listed_paths,
+    read_capped,
+)
 from crawler.discovery.archives.http import ArchiveClient, ArchiveHTTPError
 from crawler.discovery.archives.prefilter import Prefilter
 
@@ -99,21 +107,25 @@ def select_files(files: list[NewsFile], start: datetime, end: datetime) -> list[
 
 
 GZIP_MAGIC = b"\x1f\x8b"
+# The compressed bytes of the last record kept for the check of the stream's end: a record is a few KB to
+# 1 MB in CC-NEWS; one larger than this (skipped unread as too large) is checked by its length only.
+TAIL_WINDOW = 16 * 1024 * 1024
+INFLATE_STEP = 1024 * 1024  # bytes inflated per step when the end is checked: a gzip bomb stays bounded
 
 
 class _Counting:
     """The compressed stream as fastwarc reads it: bytes counted, and the bytes since the start of the
-    last record kept, so that the end of the file can be checked (fastwarc stops silently at a cut gzip
-    member and yields the record cut short as if it were whole)."""
+    last record kept (at most TAIL_WINDOW), so that the end of the file can be checked (fastwarc stops
+    silently at a cut gzip member)."""
 
     def __init__(self, raw: IO[bytes], stats: ScanStats):
         self.raw, self.stats = raw, stats
         # What has arrived, not a full buffer: a record is judged as soon as its bytes are in, not when the
         # next 64 KiB are (a slow or stalled server would otherwise hold pages already received).
         self._read = getattr(raw, "read1", raw.read)
-        self.first = stats.bytes
         self.pos = 0  # bytes read so far
-        self.kept: list[tuple[int, bytes]] = []  # (offset, chunk) from the last record's start on
+        self.kept: deque[tuple[int, bytes]] = deque()  # (offset, chunk), the last TAIL_WINDOW bytes at most
+        self.kept_bytes = 0
 
     def tell(self) -> int:
         return self.pos
@@ -122,6 +134,9 @@ class _Counting:
         data = self._read(size)
         if data:
             self.kept.append((self.pos, data))
+            self.kept_bytes += len(data)
+            while self.kept_bytes > TAIL_WINDOW and len(self.kept) > 1:
+                self.kept_bytes -= len(self.kept.popleft()[1])
             self.pos += len(data)
             self.stats.bytes += len(data)
         return data
@@ -129,20 +144,26 @@ class _Counting:
     def record_at(self, offset: int) -> None:
         """A record starts at `offset`: the chunks wholly before it are no longer needed."""
         while len(self.kept) > 1 and self.kept[1][0] <= offset:
-            self.kept.pop(0)
+            self.kept_bytes -= len(self.kept.popleft()[1])
 
-    def tail(self, offset: int) -> bytes:
-        return b"".join(chunk for _, chunk in self.kept)[max(0, offset - self.kept[0][0]):] if self.kept else b""
+    def tail(self, offset: int) -> bytes | None:
+        """The bytes from `offset` to what was read last; None when they no longer fit the window."""
+        if not self.kept or offset < self.kept[0][0]:
+            return None
+        return b"".join(chunk for _, chunk in self.kept)[offset - self.kept[0][0]:]
 
 
 def check_gzip_tail(data: bytes) -> str | None:
-    """Why gzip members from a member's start to the end of a stream are not whole, or None when they are."""
+    """Why gzip members from a member's start to the end of a stream are not whole, or None when they are.
+    Inflated a step at a time and thrown away: only whether each member ends matters."""
     if not data.startswith(GZIP_MAGIC):
-        return None  # an uncompressed stream: the connection's length check covers a cut
+        return None  # an uncompressed stream: the record's length check and the connection's cover a cut
     while data:
         inflater = zlib.decompressobj(31)
         try:
-            inflater.decompress(data)
+            inflater.decompress(data, INFLATE_STEP)
+            while inflater.unconsumed_tail and not inflater.eof:
+                inflater.decompress(inflater.unconsumed_tail, INFLATE_STEP)
         except zlib.error as exc:
             return f"damaged gzip member ({exc})"
         if not inflater.eof:
@@ -172,26 +193,39 @@ def scan_stream(stream: IO[bytes], prefilter: Prefilter, start: datetime | None,
     """The pages of a WARC stream worth extracting: response records answered 200 with HTML, inside the
     window, in Arabic and naming the topic. A damaged or cut stream raises CCNewsError naming the offset.
 
-    fastwarc parses and inflates the records (the byte-heavy part, in native code). A record counts only
-    once the next one began, or, for the last, once its gzip members were inflated again here and found
-    whole: fastwarc yields the record cut short at the end of a cut file as if it were whole."""
+    fastwarc parses and inflates the records (the byte-heavy part, in native code). Every record's block
+    is read to its end and measured against its Content-Length: fastwarc yields a record whose content
+    the stream ends before (a cut file, or a Content-Length too large in the last records of a file) as
+    if it were whole. A record counts only once the next one began, or, for the last, once its gzip
+    members were inflated again here and found whole (a cut in its last bytes)."""
     counted = _Counting(stream, stats)
     last = 0
     held: tuple[str | None, ArchivedPage | None] | None = None  # the last record's verdict, not yet counted
     try:
-        for record in ArchiveIterator(counted, parse_http=True, auto_decode="all"):
+        # auto_decode="none": the reader gives the block's own bytes, so that its length can be checked
+        # (decoded, a gzip payload cut short reads as complete); _judge decodes the payloads it keeps.
+        for record in ArchiveIterator(counted, parse_http=True, auto_decode="none"):
             if held is not None:
                 yield from _count(held, stats)
             last = record.stream_pos
             counted.record_at(last)
             held = _judge(record, prefilter, start, end, max_record_bytes)
+            present = record.reader.tell() + record.consume()
+            if present != record.content_length:
+                raise CCNewsError(f"{name}: the record at byte {last} (after {stats.records} records) is cut "
+                                  f"short: {record.content_length - present} of the {record.content_length} "
+                                  "bytes its Content-Length announces are missing")
         while counted.read(1024 * 1024):  # whatever fastwarc left unread (an empty stream: nothing)
             pass
     except CCNewsError:
         raise
     except Exception as exc:  # noqa: BLE001 - fastwarc raises OSError and others on a damaged stream
-        raise CCNewsError(f"{name}: damaged at byte {counted.pos} after {stats.records} records: {exc}") from None
-    why = check_gzip_tail(counted.tail(last))
+        where = (f"the record at byte {last} or the one after it is damaged" if held is not None
+                 else "damaged before its first record")
+        raise CCNewsError(f"{name}: {where} ({stats.records} records read before it, "
+                          f"{counted.pos} bytes in): {exc}") from None
+    tail = counted.tail(last)
+    why = check_gzip_tail(tail) if tail is not None else None
     if why:
         raise CCNewsError(f"{name}: cut off in the record at byte {last} (after {stats.records} records): {why}")
     if held is not None:
@@ -229,11 +263,30 @@ def _judge(record: Any, prefilter: Prefilter, start: datetime | None, end: datet
     if when is not None and ((start and when < start) or (end and when > end)):
         return "date", None
     url = record.headers.get("WARC-Target-URI") or ""
-    body = record.reader.read(max_record_bytes)
+    sent = _read_all(record.reader, record.content_length)
+    try:
+        body = read_capped(decoding_stream(io.BytesIO(sent), http.get("Content-Encoding"),
+                                           http.get("Transfer-Encoding")), max_record_bytes)
+    except PayloadTooLarge:
+        return "too_large", None
+    except Exception:  # noqa: BLE001 - zlib, Brotli and the chunk reader each raise their own kind
+        return "undecodable", None  # the server's payload is damaged, not the WARC file
     reason = prefilter.reason(url, body, ctype)
     if reason:
         return reason, None
     return None, ArchivedPage(url=url, captured_at=when, body=body, content_type=ctype, status=200)
+
+
+def _read_all(reader: Any, size: int) -> bytes:
+    """Up to `size` bytes of a fastwarc reader, however few each read gives (fewer only at its end)."""
+    chunks, got = [], 0
+    while got < size:
+        chunk = reader.read(size - got)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
 
 
 def scan_file(client: ArchiveClient, url: str, prefilter: Prefilter, start: datetime | None, end: datetime | None,

@@ -164,18 +164,24 @@ def payload_stream(record):  # noqa: ANN001, ANN201 - warcio's ArcWarcRecord, a 
     headers = record.http_headers
     if not headers:
         return record.raw_stream
-    encoding = (headers.get_header("content-encoding") or "").lower() or None
+    return decoding_stream(record.raw_stream, headers.get_header("content-encoding"),
+                           headers.get_header("transfer-encoding"))
+
+
+def decoding_stream(raw, content_encoding: str | None, transfer_encoding: str | None):  # noqa: ANN001, ANN201
+    """`raw` (an HTTP payload as sent) read with its Content-Encoding (gzip, deflate, br) and chunking
+    undone; an encoding that is not one of these is passed through as it is."""
+    encoding = (content_encoding or "").lower() or None
     if encoding not in BufferedReader.get_supported_decompressors():
         encoding = None
-    chunked = headers.get_header("transfer-encoding") == "chunked"
+    chunked = (transfer_encoding or "").lower() == "chunked"
     if encoding == "br":
-        raw = ChunkedDataReader(record.raw_stream, block_size=INFLATE_BLOCK) if chunked else record.raw_stream
-        return BrotliPayload(raw)
+        return BrotliPayload(ChunkedDataReader(raw, block_size=INFLATE_BLOCK) if chunked else raw)
     if chunked:
-        return ChunkedDataReader(record.raw_stream, decomp_type=encoding, block_size=INFLATE_BLOCK)
+        return ChunkedDataReader(raw, decomp_type=encoding, block_size=INFLATE_BLOCK)
     if encoding:
-        return BufferedReader(record.raw_stream, decomp_type=encoding, block_size=INFLATE_BLOCK)
-    return record.raw_stream
+        return BufferedReader(raw, decomp_type=encoding, block_size=INFLATE_BLOCK)
+    return raw
 
 
 def read_capped(stream, limit: int) -> bytes:  # noqa: ANN001 - a file-like object
