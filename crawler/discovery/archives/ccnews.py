@@ -263,7 +263,7 @@ def _judge(record: Any, prefilter: Prefilter, start: datetime | None, end: datet
     if when is not None and ((start and when < start) or (end and when > end)):
         return "date", None
     url = record.headers.get("WARC-Target-URI") or ""
-    sent = _read_all(record.reader, record.content_length)
+    sent = read_capped(record.reader, record.content_length)  # the reader ends with the block
     try:
         body = read_capped(decoding_stream(io.BytesIO(sent), http.get("Content-Encoding"),
                                            http.get("Transfer-Encoding")), max_record_bytes)
@@ -275,18 +275,6 @@ def _judge(record: Any, prefilter: Prefilter, start: datetime | None, end: datet
     if reason:
         return reason, None
     return None, ArchivedPage(url=url, captured_at=when, body=body, content_type=ctype, status=200)
-
-
-def _read_all(reader: Any, size: int) -> bytes:
-    """Up to `size` bytes of a fastwarc reader, however few each read gives (fewer only at its end)."""
-    chunks, got = [], 0
-    while got < size:
-        chunk = reader.read(size - got)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        got += len(chunk)
-    return b"".join(chunks)
 
 
 def scan_file(client: ArchiveClient, url: str, prefilter: Prefilter, start: datetime | None, end: datetime | None,
